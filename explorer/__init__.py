@@ -1,0 +1,1 @@
+"""tinyformer-explorer: the desktop lab around tinyformer."""

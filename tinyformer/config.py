@@ -1,0 +1,90 @@
+"""ModelConfig: every size and switch of a model, validated once, never mutated."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+ARCHS = ("encoder-decoder", "decoder-only", "encoder-only")
+POSITIONALS = ("sinusoidal", "learned", "none")
+
+
+def _positive_int(name: str, value: object) -> None:
+    # bool is an int subclass; True as a layer count is a bug, not a 1.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The shape of a Transformer.
+
+    arch: "encoder-decoder" (the paper, the article), "decoder-only" (GPT),
+        "encoder-only" (BERT).
+    vocab_size: number of token ids, special tokens included.
+    d_model, n_heads, n_layers, d_ff: as in "Attention Is All You Need" (sec. 3);
+        an encoder-decoder has n_layers in each stack.
+    max_len: longest input the positional encoding covers.
+    positional: "sinusoidal" (sec. 3.5), "learned" (BERT, GPT) or "none".
+    norm_first: pre-norm (GPT-2 style) instead of the paper's post-norm.
+    causal: the decoder may not look ahead. False reproduces the article's leak:
+        the decoder then sees the very token it must predict. No effect on encoder-only.
+    """
+
+    arch: str = "encoder-decoder"
+    vocab_size: int = 16
+    d_model: int = 64
+    n_heads: int = 4
+    n_layers: int = 2
+    d_ff: int = 256
+    max_len: int = 64
+    dropout: float = 0.0
+    positional: str = "sinusoidal"
+    norm_first: bool = False
+    causal: bool = True
+
+    def __post_init__(self) -> None:
+        _choice("arch", self.arch, ARCHS)
+        _choice("positional", self.positional, POSITIONALS)
+        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
+            _positive_int(name, getattr(self, name))
+        if self.d_model % self.n_heads:
+            divisors = [h for h in range(1, self.d_model + 1) if self.d_model % h == 0]
+            shown = ", ".join(map(str, divisors[:8])) + (" ..." if len(divisors) > 8 else "")
+            raise ValueError(
+                f"d_model ({self.d_model}) must be divisible by n_heads ({self.n_heads}); "
+                f"heads that fit: {shown}"
+            )
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, (int, float)):
+            raise ValueError(f"dropout must be a number in [0, 1), got {self.dropout!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        for name in ("norm_first", "causal"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.n_heads
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        """Build from plain data (a run file, a preset); unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a model config must be a mapping, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown model setting(s): {', '.join(unknown)}; "
+                f"allowed: {', '.join(sorted(known))}"
+            )
+        return cls(**data)
