@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 ARCHS = ("encoder-decoder", "decoder-only", "encoder-only")
 POSITIONALS = ("sinusoidal", "learned", "none")
+
+
+def settings_from_dict(cls: type[T], data: Any, what: str) -> T:
+    """Build a settings dataclass from plain data (a preset, a run file); unknown keys and
+    non-mappings are errors that say what is allowed."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} settings must be a mapping, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown {what} setting(s): {', '.join(unknown)}; allowed: {', '.join(sorted(known))}"
+        )
+    return cls(**data)
 
 
 def _positive_int(name: str, value: object) -> None:
@@ -77,14 +93,4 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
-        """Build from plain data (a run file, a preset); unknown keys are an error."""
-        if not isinstance(data, dict):
-            raise ValueError(f"a model config must be a mapping, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(
-                f"unknown model setting(s): {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(known))}"
-            )
-        return cls(**data)
+        return settings_from_dict(cls, data, "model")

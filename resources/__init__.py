@@ -1,0 +1,1 @@
+"""Data shipped with tinyformer: presets, lessons, icons (no code)."""

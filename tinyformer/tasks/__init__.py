@@ -1,0 +1,49 @@
+"""Toy sequence tasks: each makes examples and batches for the architectures it supports."""
+
+from __future__ import annotations
+
+from tinyformer.batching import IGNORE, Example
+from tinyformer.tasks.base import Task, TaskConfig
+from tinyformer.tasks.custom import CustomTask, parse_examples
+from tinyformer.tasks.induction import InductionTask
+from tinyformer.tasks.masked import MaskedTask
+from tinyformer.tasks.pattern import PatternTask
+from tinyformer.tasks.sequences import CopyTask, ReverseTask, SortTask
+
+TASKS: dict[str, type[Task]] = {
+    t.name: t
+    for t in (PatternTask, CopyTask, ReverseTask, SortTask, InductionTask, MaskedTask, CustomTask)
+}
+
+
+def make_task(cfg: TaskConfig) -> Task:
+    """The task cfg names, with its settings checked (ValueError says what is wrong)."""
+    if cfg.name not in TASKS:
+        raise ValueError(f"unknown task {cfg.name!r}; tasks: {', '.join(TASKS)}")
+    return TASKS[cfg.name](cfg)
+
+
+def show(task: Task, source_text: str, arch: str) -> str:
+    """One example as the model of `arch` receives it: the tensors, as lists of ids."""
+    example = task.example_for(tuple(task.parse_input(source_text)), arch)
+    if example is None:
+        raise ValueError(f"task {task.name!r} has no answer for {source_text!r}")
+    batch = task.batch([example], arch)
+    target = " ".join("_" if t == IGNORE else task.vocab.token(t) for t in example.target)
+    lines = [f"source {' '.join(task.vocab.decode(example.source))} -> target {target}"]
+    for name, value in (*batch.inputs.items(), ("labels", batch.labels)):
+        if value is not None:
+            lines.append(f"{name:<7} {value[0].tolist()}")
+    return "\n".join(lines)
+
+
+__all__ = [
+    "IGNORE",
+    "TASKS",
+    "Example",
+    "Task",
+    "TaskConfig",
+    "make_task",
+    "parse_examples",
+    "show",
+]

@@ -1,0 +1,123 @@
+"""What every task shares: its settings, its vocabulary, and batches for each architecture."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from tinyformer.batching import (
+    Batch,
+    Example,
+    decoder_only_batch,
+    encoder_decoder_batch,
+    encoder_only_batch,
+)
+from tinyformer.config import settings_from_dict
+from tinyformer.vocab import Vocab
+
+MAX_SEQ_LEN = 256
+MAX_SYMBOLS = 1000
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """Which task and its data settings.
+
+    name: a task name (see tinyformer.tasks.TASKS).
+    seq_len: length of a generated input sequence.
+    vocab: how many symbols the generated sequences draw from ("1".."vocab").
+    pattern: the repeating pattern of the `pattern` task, space-separated ("1 0", "a b c").
+    text: the `custom` task's examples, one per line: "a b -> b a" pairs or plain sequences.
+    """
+
+    name: str = "copy"
+    seq_len: int = 10
+    vocab: int = 10
+    pattern: str = "1 0"
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        for name, lo, hi in (("seq_len", 2, MAX_SEQ_LEN), ("vocab", 2, MAX_SYMBOLS)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise ValueError(f"{name} must be an integer from {lo} to {hi}, got {v!r}")
+        for name in ("name", "pattern", "text"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} must be text, got {getattr(self, name)!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskConfig:
+        return settings_from_dict(cls, data, "task")
+
+
+class Task:
+    """A source of examples. Subclasses set `name`, `archs`, the vocabulary, and `sample`.
+
+    separator: decoder-only sequences put SEP between source and target (False for tasks
+        whose data is one running sequence, like `induction`).
+    eos: targets end with EOS, for tasks whose answers vary in length.
+    """
+
+    name: ClassVar[str]
+    archs: ClassVar[tuple[str, ...]]
+    summary: ClassVar[str]
+    separator: ClassVar[bool] = True
+    eos: ClassVar[bool] = False
+
+    def __init__(self, cfg: TaskConfig, vocab: Vocab) -> None:
+        self.cfg = cfg
+        self.vocab = vocab
+
+    def check_arch(self, arch: str) -> None:
+        if arch not in self.archs:
+            raise ValueError(f"task {self.name!r} works with {' or '.join(self.archs)}, not {arch}")
+
+    def sample(self, rng: random.Random, arch: str) -> Example:
+        raise NotImplementedError
+
+    def example_for(self, source: tuple[int, ...], arch: str) -> Example | None:
+        """The right answer for a given source, or None where the task cannot say."""
+        return None
+
+    def examples(self, rng: random.Random, n: int, arch: str) -> list[Example]:
+        self.check_arch(arch)
+        return [self.sample(rng, arch) for _ in range(n)]
+
+    def batch(self, examples: Sequence[Example], arch: str) -> Batch:
+        if arch == "encoder-decoder":
+            return encoder_decoder_batch(examples, self.eos)
+        if arch == "decoder-only":
+            return decoder_only_batch(examples, self.separator, self.eos)
+        return encoder_only_batch(examples)
+
+    def answer_len(self, source_len: int, arch: str) -> int:
+        """How many tokens to generate for a source of this length (before any EOS)."""
+        return source_len
+
+    def longest_input(self, arch: str) -> int:
+        """The longest sequence this task feeds a model of `arch` (for max_len checks)."""
+        src, tgt = self.cfg.seq_len, self.answer_len(self.cfg.seq_len, arch) + self.eos
+        if arch == "decoder-only":
+            return src + self.separator + tgt
+        return max(src, tgt)
+
+    def fill(self, source: tuple[int, ...], output: list[int] | tuple[int, ...]) -> list[int]:
+        """What to show as the answer to `source`, given the model's output ids."""
+        return list(output)
+
+    def parse_input(self, text: str) -> list[int]:
+        """User-typed tokens -> ids, with a plain error for unknown tokens."""
+        tokens = text.split()
+        if not tokens:
+            raise ValueError("type at least one token")
+        return self.vocab.encode(tokens)
+
+
+def number_symbols(n: int) -> tuple[str, ...]:
+    """The symbols "1".."n", as the Annotated Transformer's copy task uses."""
+    return tuple(str(i) for i in range(1, n + 1))

@@ -1,0 +1,121 @@
+"""custom: the user's own examples, typed as text."""
+
+from __future__ import annotations
+
+import random
+
+from tinyformer.batching import Example
+from tinyformer.tasks.base import MAX_SEQ_LEN, MAX_SYMBOLS, Task, TaskConfig
+from tinyformer.vocab import SPECIALS, Vocab
+
+ARROW = "->"
+
+
+def parse_examples(text: str) -> tuple[list[tuple[list[str], list[str] | None]], bool]:
+    """Lines of "a b -> c d" pairs, or lines of plain sequences; blank lines and lines
+    starting with # are skipped. Returns (source, target or None) per line, and whether
+    the lines are pairs. Errors name the line and what is wrong with it."""
+    rows, kinds = [], set()
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.count(ARROW) > 1:
+            raise ValueError(f"line {n}: use {ARROW} once, between input and output")
+        if ARROW in line:
+            left, right = (side.split() for side in line.split(ARROW))
+            if not left or not right:
+                raise ValueError(f"line {n}: put tokens on both sides of {ARROW}, as 1 2 -> 2 1")
+            rows.append((left, right))
+            kinds.add("pair")
+        else:
+            seq = line.split()
+            if len(seq) < 2:
+                raise ValueError(f"line {n}: a sequence needs at least two tokens")
+            rows.append((seq, None))
+            kinds.add("sequence")
+        for tok in rows[-1][0] + (rows[-1][1] or []):
+            if tok in SPECIALS:
+                raise ValueError(f"line {n}: {tok} is a reserved token; use another name")
+        longest = max(len(rows[-1][0]), len(rows[-1][1] or []))
+        if longest > MAX_SEQ_LEN:
+            raise ValueError(f"line {n}: {longest} tokens is too long (at most {MAX_SEQ_LEN})")
+        if len(kinds) > 1:
+            raise ValueError(
+                f"line {n}: mix of pairs (a -> b) and plain sequences; use one kind throughout"
+            )
+    if not rows:
+        raise ValueError(f"type at least one example: a sequence, or a pair like 1 2 {ARROW} 2 1")
+    return rows, kinds == {"pair"}
+
+
+class CustomTask(Task):
+    """The user's own data. Pairs "1 2 3 -> 3 2 1" are learned as input -> output; plain
+    sequences "a b c d" as next-token prediction (encoder-decoder: the sequence, then the
+    same shifted one step, as in the article). Answers end with <eos>, since lengths vary.
+    The vocabulary is every token typed, in order of appearance.
+
+    >>> from tinyformer.tasks import TaskConfig, make_task, show
+    >>> task = make_task(TaskConfig("custom", text="hi there -> hello\\nbye -> see you"))
+    >>> print(show(task, "bye", "encoder-decoder"))
+    source bye -> target see you
+    src     [8]
+    tgt     [1, 9, 10]
+    labels  [9, 10, 2]
+    """
+
+    name = "custom"
+    summary = "your own examples, typed as text"
+    eos = True
+
+    def __init__(self, cfg: TaskConfig) -> None:
+        rows, self.pairs = parse_examples(cfg.text)
+        tokens = [t for src, tgt in rows for t in src + (tgt or [])]
+        symbols = tuple(dict.fromkeys(tokens))
+        if len(symbols) > MAX_SYMBOLS:
+            raise ValueError(f"{len(symbols)} distinct tokens is too many (at most {MAX_SYMBOLS})")
+        super().__init__(cfg, Vocab(symbols))
+        # Pairs as typed; a plain sequence is kept whole in `source` (target unused).
+        self.data = [
+            Example(tuple(self.vocab.encode(src)), tuple(self.vocab.encode(tgt or [])))
+            for src, tgt in rows
+        ]
+        self.separator = self.pairs
+        same_length = all(len(e.source) == len(e.target) for e in self.data)
+        self.archs = ("encoder-decoder", "decoder-only")
+        if self.pairs and same_length:
+            self.archs += ("encoder-only",)
+
+    def _view(self, e: Example, arch: str) -> Example:
+        """A stored line as this architecture learns it."""
+        if self.pairs:
+            return e
+        if arch == "decoder-only":
+            return Example(e.source[:1], e.source[1:])
+        return Example(e.source, e.source[1:])
+
+    def sample(self, rng: random.Random, arch: str) -> Example:
+        return self._view(rng.choice(self.data), arch)
+
+    def answer_len(self, source_len: int, arch: str) -> int:
+        if self.pairs:
+            return max(len(e.target) for e in self.data)
+        if arch == "decoder-only":
+            return max(1, max(len(e.source) for e in self.data) - source_len)
+        return max(1, source_len - 1)
+
+    def longest_input(self, arch: str) -> int:
+        views = [self._view(e, arch) for e in self.data]  # answers gain an <eos>
+        if arch == "decoder-only":
+            return max(len(v.source) + self.separator + len(v.target) + 1 for v in views)
+        return max(max(len(v.source), len(v.target) + 1) for v in views)
+
+    def example_for(self, source: tuple[int, ...], arch: str) -> Example | None:
+        if not self.pairs and arch != "decoder-only":
+            return Example(source, source[1:])
+        for e in self.data:
+            if self.pairs and e.source == source:
+                return e
+            if not self.pairs and e.source[: len(source)] == source:
+                return Example(source, e.source[len(source) :])
+        return None
