@@ -1,18 +1,22 @@
-"""Entry point of `tinyformer-explorer [RUN]`."""
+"""`tinyformer-explorer [RUN]`: the desktop app."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel
+    args = argparse.ArgumentParser(
+        prog="tinyformer-explorer",
+        description="Build the smallest Transformer, train it live, see every head.",
+    )
+    args.add_argument("run", nargs="?", help="a run file (.tfrun) to open")
+    parsed = args.parse_args(sys.argv[1:] if argv is None else argv)
 
-    app = QApplication(sys.argv if argv is None else ["tinyformer-explorer", *argv])
-    label = QLabel("tinyformer-explorer: the app is being built; use the `tinyformer` CLI.")
-    label.setMargin(24)
-    label.setWindowTitle("tinyformer-explorer")
-    label.show()
+    from explorer.app import create_app
+
+    app, _window = create_app(parsed.run)
     return app.exec()
 
 

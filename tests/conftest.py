@@ -1,4 +1,4 @@
-"""Shared test setup: headless Qt, one torch thread, no thread left behind."""
+"""Shared test setup: headless Qt, one torch thread, no thread left behind, no user files."""
 
 from __future__ import annotations
 
@@ -16,8 +16,35 @@ torch.set_num_threads(1)
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
-    """Fail any test that leaves a Python thread running (QThreads are checked in Qt tests)."""
+    """Fail any test that leaves a Python thread or a training QThread running."""
     before = set(threading.enumerate())
     yield
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    left = [t for t in left if not isinstance(t, threading._DummyThread)]  # Qt's, below
     assert not left, f"threads left running: {left}"
+    from explorer.session import THREADS
+
+    running = [t for t in THREADS if t.isRunning()]
+    assert not running, f"training threads left running: {running}"
+
+
+@pytest.fixture(autouse=True)
+def private_qsettings(tmp_path, monkeypatch):
+    """QSettings go to a temporary folder: tests never read or write the user's."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qs"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_questions(monkeypatch):
+    """A modal question no test arranged for fails the test instead of hanging it."""
+    from explorer import dialogs
+
+    def unexpected(*args, **kwargs):
+        raise AssertionError(f"unexpected dialog: {args[1:]}")
+
+    monkeypatch.setattr(dialogs, "confirm", unexpected)
+    monkeypatch.setattr(dialogs, "ask_save", unexpected)

@@ -42,7 +42,7 @@ def test_train_reports_exact_match_and_saves(tmp_path, capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "trained 15 steps" in text
-    assert "/1000 = " in text and "% exact (held-out, step 15)" in text
+    assert "/500 = " in text and "% exact (held-out, step 15)" in text
     assert out.exists()
 
 

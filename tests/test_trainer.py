@@ -141,3 +141,32 @@ def test_snapshot_log_thins_evenly_to_its_budget():
 def test_device_choice_is_checked():
     with pytest.raises(ValueError, match="device must be auto, cpu or cuda"):
         Trainer(tiny(), device="tpu")
+
+
+def test_a_preset_with_the_same_seed_gives_the_same_loss_history():
+    from tinyformer.presets import get_preset
+
+    exp = get_preset("copy").experiment.replace(train={"steps": 25, "eval_size": 8})
+    runs = [Trainer(exp, device="cpu") for _ in range(2)]
+    for t in runs:
+        list(t.run())
+    assert np.array_equal(_losses(runs[0]), _losses(runs[1]))
+    assert runs[0].history.evals["exact_match"].y == runs[1].history.evals["exact_match"].y
+
+
+def test_inspect_examples_lines_up_with_the_answers():
+    from tinyformer.evaluation import inspect_examples
+
+    for arch, task in (
+        ("encoder-decoder", "copy"),
+        ("decoder-only", "copy"),
+        ("encoder-only", "masked"),
+    ):
+        trainer = Trainer(tiny(arch, task), device="cpu")
+        results = inspect_examples(trainer.model, trainer.task, trainer.heldout[:3], arch)
+        assert len(results) == 3
+        for r, e in zip(results, trainer.heldout[:3], strict=True):
+            assert len(r.target) == len(r.forced) == len(r.greedy) == len(r.greedy_probs)
+            assert all(0 <= p <= 1 for p in r.forced_probs + r.greedy_probs)
+            if task == "copy":
+                assert r.target == trainer.task.vocab.decode(e.target)

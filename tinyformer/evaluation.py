@@ -196,3 +196,53 @@ def attention_for(
 
 def _ids(name: str, value: Tensor | None) -> bool:
     return value is not None and not name.endswith("mask")
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    """One example as the model sees it: the answer positions only, as token strings."""
+
+    source: list[str]
+    target: list[str]
+    forced: list[str]  # argmax given the true previous tokens (teacher forcing)
+    forced_probs: list[float]
+    greedy: list[str]  # the model's own answer
+    greedy_probs: list[float]
+
+    @property
+    def exact(self) -> bool:
+        return self.greedy == self.target
+
+
+@torch.no_grad()
+def inspect_examples(
+    model: nn.Module,
+    task: Task,
+    examples: Sequence[Example],
+    arch: str,
+    head_mask: HeadMask | None = None,
+) -> list[ExampleResult]:
+    """Teacher-forced and greedy answers, with probabilities, for a few examples."""
+    was_training = model.training
+    model.eval()
+    try:
+        batch = task.batch(examples, arch).to(next(model.parameters()).device)
+        tf_pred, tf_probs, _ = teacher_forced(model, batch, head_mask)
+        g_pred, g_probs = greedy(model, batch, head_mask)
+    finally:
+        model.train(was_training)
+    scored = batch.labels != IGNORE
+    results = []
+    for i, e in enumerate(examples):
+        keep = scored[i]
+        results.append(
+            ExampleResult(
+                source=task.vocab.decode(e.source),
+                target=task.vocab.decode(batch.labels[i][keep].tolist()),
+                forced=task.vocab.decode(tf_pred[i][keep].tolist()),
+                forced_probs=tf_probs[i][keep].tolist(),
+                greedy=task.vocab.decode(g_pred[i][keep].tolist()),
+                greedy_probs=g_probs[i][keep].tolist(),
+            )
+        )
+    return results

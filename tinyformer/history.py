@@ -81,3 +81,18 @@ class History:
         h.steps = {f: Series.from_state(state["steps"][f]) for f in STEP_FIELDS}
         h.evals = {f: Series.from_state(state["evals"][f]) for f in EVAL_FIELDS}
         return h
+
+
+def write_csv(history: History, path) -> None:
+    """One row per recorded step: training series, and held-out metrics where evaluated."""
+    import csv
+
+    steps = {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in history.steps.items()}
+    evals = {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in history.evals.items()}
+    xs = sorted(set().union(*(d.keys() for d in (*steps.values(), *evals.values()))))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["step", *STEP_FIELDS, *(f"eval_{name}" for name in EVAL_FIELDS)])
+        for x in xs:
+            row = [int(x)] + [steps[n].get(x, "") for n in STEP_FIELDS]
+            out.writerow(row + [evals[n].get(x, "") for n in EVAL_FIELDS])

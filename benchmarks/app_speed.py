@@ -1,0 +1,140 @@
+"""The app's figures: worker speed ÷ headless trainer, event-loop lateness, launch time.
+
+- steps/s inside the app's worker ÷ steps/s of the headless trainer: the same preset,
+  steps and torch threads; both include the preset's evaluations and snapshots. The app
+  shows the loss view and redraws it as a user would see it.
+- event-loop lateness while training: a 10 ms QTimer; lateness = time between firings
+  minus 10 ms; p99 and max over the whole training.
+- launch to window shown: a fresh process, from start to the window being exposed.
+
+    python benchmarks/app_speed.py [--preset copy] [--steps 600] [--threads 1] [--tab Loss]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def headless(preset: str, steps: int, threads: int) -> float:
+    from tinyformer.presets import get_preset
+    from tinyformer.trainer import Trainer
+
+    trainer = Trainer(
+        get_preset(preset).experiment.replace(train={"steps": steps}), device="cpu", threads=threads
+    )
+    t0 = time.perf_counter()
+    for _ in trainer.run():
+        pass
+    return steps / (time.perf_counter() - t0)
+
+
+def in_app(preset: str, steps: int, threads: int, tab: str) -> tuple[float, np.ndarray]:
+    from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+
+    from explorer.app import create_app
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    app, window = create_app()
+    window.session.worker.threads = threads
+    window.state.load_preset(preset)
+    window.state.set_setting("train", "steps", steps)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    window.tabs.setCurrentIndex(titles.index(tab))
+    window.session.new_run(window.state.experiment)
+
+    clock, gaps, marks = QElapsedTimer(), [], {}
+    probe = QTimer()
+    probe.setInterval(10)
+    probe.setTimerType(probe.timerType().PreciseTimer)
+
+    def on_probe() -> None:
+        if "start" in marks:
+            gaps.append(clock.nsecsElapsed() / 1e6)
+        clock.restart()
+
+    def on_status(status) -> None:  # the state lives in the GUI thread
+        if status.value == "ready" and "start" not in marks:
+            window.session.train()
+        elif status.value == "training":
+            marks["start"] = time.perf_counter()
+            clock.start()
+            probe.start()
+        elif status.value == "finished":
+            marks["stop"] = time.perf_counter()
+            probe.stop()
+            window.state.run.saved = True
+            QTimer.singleShot(200, window.close)
+
+    probe.timeout.connect(on_probe)
+    window.state.status_changed.connect(on_status)
+    app.exec()
+    lateness = np.maximum(np.asarray(gaps[1:]) - 10.0, 0.0)
+    return steps / (marks["stop"] - marks["start"]), lateness
+
+
+def launch_time() -> float:
+    """Seconds from spawning a fresh process to its window shown (first event-loop turn)."""
+    code = (
+        "import tempfile, time\n"
+        "from PySide6.QtCore import QSettings, QTimer\n"
+        "QSettings.setDefaultFormat(QSettings.Format.IniFormat)\n"
+        "QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,"
+        " tempfile.mkdtemp())\n"
+        "from explorer.app import create_app\n"
+        "app, w = create_app()\n"
+        "def shown():\n"
+        "    print(time.time(), w.isVisible(), flush=True); w.close(); app.quit()\n"
+        "QTimer.singleShot(0, shown)\n"
+        "app.exec()\n"
+    )
+    spawned = time.time()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    shown_at, visible = out.stdout.split()[:2]
+    assert visible == "True"
+    return float(shown_at) - spawned
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="copy")
+    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--tab", default="Loss", choices=["Loss", "Attention", "Predictions"])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    ratios, p99s, maxes = [], [], []
+    for _ in range(args.repeats):
+        h = headless(args.preset, args.steps, args.threads)
+        a, late = in_app(args.preset, args.steps, args.threads, args.tab)
+        ratios.append(a / h)
+        p99s.append(float(np.percentile(late, 99)))
+        maxes.append(float(late.max()))
+        print(
+            f"  headless {h:6.1f} steps/s   app {a:6.1f} steps/s   ratio {a / h:.3f}   "
+            f"lateness p99 {p99s[-1]:5.1f} ms  max {maxes[-1]:5.1f} ms",
+            flush=True,
+        )
+    print(f"{args.preset}, {args.steps} steps, {args.threads} torch thread(s), {args.tab} tab:")
+    print(f"  worker ÷ headless steps/s: median {statistics.median(ratios):.3f}  (target ≥ 0.95)")
+    print(
+        f"  event-loop lateness: p99 median {statistics.median(p99s):.1f} ms (target ≤ 20), "
+        f"max {max(maxes):.1f} ms (target ≤ 50)"
+    )
+    launches = [launch_time() for _ in range(3)]
+    print(f"  launch to window shown: median {statistics.median(launches):.2f} s (target ≤ 3 s)")
+
+
+if __name__ == "__main__":
+    main()

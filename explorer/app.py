@@ -1,0 +1,37 @@
+"""Assembling the app: Qt application, state, training session, window."""
+
+from __future__ import annotations
+
+import sys
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from explorer.main_window import MainWindow
+from explorer.session import TrainingSession
+from explorer.state import AppState
+from explorer.storage import restore_last_settings
+from tinyformer.presets import resource_dir
+
+ORGANIZATION = "tinyformer"
+APPLICATION = "tinyformer-explorer"
+
+
+def create_app(run_path: str | None = None, store: QSettings | None = None):
+    """The QApplication (made if needed) and a shown MainWindow, opening `run_path`."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setWindowIcon(QIcon(str(resource_dir("icons") / "tinyformer.svg")))
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+    store = store if store is not None else QSettings()
+    state = AppState()
+    restore_last_settings(store, state)
+    session = TrainingSession(state)
+    window = MainWindow(state, session, store)
+    window.show()
+    if run_path is not None:
+        window.open_run(run_path)  # a missing or broken file comes back as an error dialog
+    return app, window

@@ -1,0 +1,165 @@
+"""LossView: training loss (left axis, optionally log), accuracies (right axis, 0..1)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from explorer.state import AppState
+from tinyformer.history import History
+
+LOSS = "#1f77b4"
+TRAIN_ACC = "#98df8a"
+TOKEN_ACC = "#2ca02c"
+EXACT = "#d62728"
+FADED = (120, 120, 120, 70)
+
+
+class LossView(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._drawn = (None, -1, -1)  # (run, revision, number of faded runs)
+        self._evals_drawn = (None, -1)
+        self.plot = pg.PlotWidget(background="w")
+        item = self.plot.getPlotItem()
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "training loss", color=LOSS)
+        # No grid and ranges that rarely change: repainting the axes (grid lines and all)
+        # every frame would cost more than training itself while the GIL is shared.
+        item.enableAutoRange(x=False, y=False)
+        self.legend = item.addLegend(offset=(-10, 10))
+        self.loss = item.plot(pen=pg.mkPen(LOSS, width=1), name="training loss")
+        for curve in (self.loss,):
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+        self.faded: list[pg.PlotDataItem] = []
+
+        # accuracy on a second view box sharing the x axis
+        self.acc_box = pg.ViewBox()
+        item.showAxis("right")
+        item.scene().addItem(self.acc_box)
+        item.getAxis("right").linkToView(self.acc_box)
+        item.getAxis("right").setLabel("accuracy", color=TOKEN_ACC)
+        self.acc_box.setXLink(item)
+        self.acc_box.setYRange(0, 1.02, padding=0)
+        self.acc_box.setMouseEnabled(x=False, y=False)
+        self.train_acc = pg.PlotDataItem(pen=pg.mkPen(TRAIN_ACC, width=1))
+        self.token_acc = pg.PlotDataItem(
+            pen=pg.mkPen(TOKEN_ACC, width=1), symbol="o", symbolSize=6, symbolBrush=TOKEN_ACC
+        )
+        self.exact = pg.PlotDataItem(
+            pen=pg.mkPen(EXACT, width=1), symbol="s", symbolSize=6, symbolBrush=EXACT
+        )
+        for curve, name in (
+            (self.train_acc, "training accuracy (batch, tokens)"),
+            (self.token_acc, "held-out token accuracy"),
+            (self.exact, "held-out exact match (greedy)"),
+        ):
+            self.acc_box.addItem(curve)
+            self.legend.addItem(curve, name)
+        item.vb.sigResized.connect(self._sync_boxes)
+
+        self.log_y = QCheckBox("log scale")
+        self.log_y.setToolTip("Show the loss on a logarithmic axis")
+        self.log_y.setChecked(True)
+        self.log_y.toggled.connect(self._on_log_toggled)
+        item.setLogMode(y=True)
+        self.readout = QLabel("Hover over the plot to read the values at a step.")
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.readout, 1)
+        bar.addWidget(self.log_y)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(bar)
+
+    def refresh(self) -> None:
+        """Redraw from the state if it changed since the last call (cheap when not)."""
+        run = self.state.run
+        key = (id(run), -1 if run is None else run.revision, len(self.state.faded))
+        if key == self._drawn:
+            return
+        self._drawn = key
+        self._draw_faded()
+        history = run.history if run is not None else History()
+        steps, loss = history.steps["loss"].arrays()
+        self.loss.setData(steps, loss)
+        total = run.experiment.train.steps if run is not None else 100
+        self._set_ranges(max(total, int(steps[-1]) if len(steps) else 0), loss)
+        self.train_acc.setData(*history.steps["accuracy"].arrays())
+        evals = (id(history), len(history.evals["exact_match"]))
+        if evals != self._evals_drawn:  # symbols are costly: redo them only on new points
+            self._evals_drawn = evals
+            self.token_acc.setData(*history.evals["token_accuracy"].arrays())
+            self.exact.setData(*history.evals["exact_match"].arrays())
+
+    def _set_ranges(self, total: int, loss: np.ndarray) -> None:
+        """x spans the whole run; y snaps to powers of ten (log) or a rounded top, so the
+        axes only change when the data outgrows them."""
+        item = self.plot.getPlotItem()
+        x_range = (0, total)
+        if self.log_y.isChecked():
+            finite = loss[np.isfinite(loss) & (loss > 0)] if len(loss) else loss
+            lo = np.floor(np.log10(finite.min())) if len(finite) else -3.0
+            hi = np.ceil(np.log10(finite.max())) if len(finite) else 1.0
+            y_range = (float(lo), float(max(hi, lo + 1)))
+        else:
+            top = float(loss.max()) if len(loss) else 1.0
+            y_range = (0.0, float(10 ** np.ceil(np.log10(max(top, 1e-6)) * 4) / 4) or 1.0)
+        if (x_range, y_range) != getattr(self, "_ranges", None):
+            self._ranges = (x_range, y_range)
+            item.setXRange(*x_range, padding=0.02)
+            item.setYRange(*y_range, padding=0.02)
+
+    def points(self) -> int:
+        """Number of loss points drawn (for tests)."""
+        x, _ = self.loss.getData()
+        return 0 if x is None else len(x)
+
+    def _draw_faded(self) -> None:
+        if len(self.faded) == len(self.state.faded):
+            return
+        item = self.plot.getPlotItem()
+        for curve in self.faded:
+            item.removeItem(curve)
+        self.faded = []
+        for history in self.state.faded:
+            curve = pg.PlotDataItem(*history.steps["loss"].arrays(), pen=pg.mkPen(FADED, width=1))
+            curve.setZValue(-10)
+            item.addItem(curve)
+            self.faded.append(curve)
+
+    def _sync_boxes(self) -> None:
+        item = self.plot.getPlotItem()
+        self.acc_box.setGeometry(item.vb.sceneBoundingRect())
+        self.acc_box.linkedViewChanged(item.vb, self.acc_box.XAxis)
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot.getPlotItem().setLogMode(y=on)
+        self._ranges = None
+        self._drawn = (None, -1, -1)
+        self.refresh()
+
+    def _on_mouse_moved(self, pos: QPointF) -> None:
+        run = self.state.run
+        vb = self.plot.getPlotItem().vb
+        if run is None or not vb.sceneBoundingRect().contains(pos):
+            return
+        step = vb.mapSceneToView(pos).x()
+        parts = []
+        for name, series, fmt in (
+            ("loss", run.history.steps["loss"], "{:.4f}"),
+            ("training acc", run.history.steps["accuracy"], "{:.1%}"),
+            ("held-out exact", run.history.evals["exact_match"], "{:.1%}"),
+        ):
+            x, y = series.arrays()
+            if len(x):
+                i = int(np.argmin(np.abs(x - step)))
+                parts.append(f"{name} {fmt.format(y[i])} (step {int(x[i])})")
+        if parts:
+            self.readout.setText("   ".join(parts))

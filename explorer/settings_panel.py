@@ -1,0 +1,283 @@
+"""SettingsPanel: preset, model, task and training settings, written to the AppState.
+
+Edits go to the state; the state's signals come back and update every widget under a
+QSignalBlocker, so no edit loops. Heads that do not divide the hidden size are never
+offered; any other impossible combination is flagged in the banner, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QSignalBlocker, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.state import AppState, Settings
+from tinyformer.tasks import TASKS
+
+ARCHS = [
+    ("Encoder-decoder (the paper)", "encoder-decoder"),
+    ("Decoder-only (GPT)", "decoder-only"),
+    ("Encoder-only (BERT)", "encoder-only"),
+]
+POSITIONALS = [("Sinusoidal", "sinusoidal"), ("Learned", "learned"), ("None", "none")]
+TEXT_DELAY_MS = 400
+WARNING = "color:#b42318;"
+
+
+def divisors(n: int) -> list[int]:
+    return [h for h in range(1, n + 1) if n % h == 0]
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """A learning-rate box: the arrows halve and double rather than add."""
+
+    def stepBy(self, steps: int) -> None:
+        self.setValue(self.value() * (2.0**steps))
+
+
+class SettingsPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.setters: dict[tuple[str, str], Callable[[Any], None]] = {}
+        self.widgets: dict[tuple[str, str], QWidget] = {}
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("settingsError")
+        self.banner.setStyleSheet(
+            "QLabel{background:#ffebe9;color:#b42318;border:1px solid #f3b4ae;padding:6px;}"
+        )
+        self.banner.hide()
+
+        self.preset = QComboBox()
+        for name, p in state.presets.items():
+            self.preset.addItem(f"{name}: {p.title}", name)
+        self.preset.activated.connect(lambda i: state.load_preset(self.preset.itemData(i)))
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.description.setStyleSheet("color:#444;")
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.addWidget(self._group("Preset", [("", self.preset), ("", self.description)]))
+        column.addWidget(self._model_group())
+        column.addWidget(self._task_group())
+        column.addWidget(self._train_group())
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(scroll, 1)
+
+        self._text_timer = QTimer(self)
+        self._text_timer.setSingleShot(True)
+        self._text_timer.setInterval(TEXT_DELAY_MS)
+        self._text_timer.timeout.connect(self._on_text_settled)
+
+        state.settings_changed.connect(self._on_settings_changed)
+        state.validity_changed.connect(self._on_validity_changed)
+        state.preset_changed.connect(self._on_preset_changed)
+        self._on_preset_changed(state.preset)
+        self._on_settings_changed(state.settings)
+        self._on_validity_changed(state.error)
+
+    # groups ----------------------------------------------------------------------------
+
+    def _model_group(self) -> QGroupBox:
+        self.heads_note = QLabel()
+        self.heads_note.setWordWrap(True)
+        self.heads_note.setStyleSheet("color:#555;")
+        self.causal_warning = QLabel("Causal mask off: the decoder can see the answer.")
+        self.causal_warning.setWordWrap(True)
+        self.causal_warning.setStyleSheet(WARNING + "font-weight:bold;")
+        self.heads = self._combo("model", "n_heads", [])
+        self.heads.setToolTip("Only head counts that divide the hidden size are offered")
+        d_model = QSpinBox()
+        d_model.setRange(4, 1024)
+        d_model.setSingleStep(8)
+        d_model.setToolTip("d_model: the width of every token's vector")
+        d_model.valueChanged.connect(self._on_d_model_edited)
+        self._register("model", "d_model", d_model, d_model.setValue)
+        return self._group(
+            "Model",
+            [
+                ("Architecture", self._combo("model", "arch", ARCHS)),
+                ("Hidden size", d_model),
+                ("Heads", self.heads),
+                ("", self.heads_note),
+                ("Layers", self._spin("model", "n_layers", 1, 12, "per stack")),
+                ("Feed-forward size", self._spin("model", "d_ff", 1, 4096, "d_ff")),
+                ("Positions", self._combo("model", "positional", POSITIONALS)),
+                ("", self._check("model", "norm_first", "Pre-norm (LayerNorm first)")),
+                ("", self._check("model", "causal", "Causal mask in the decoder")),
+                ("", self.causal_warning),
+                ("Dropout", self._dspin("model", "dropout", 0.0, 0.9, 2, 0.05)),
+            ],
+        )
+
+    def _task_group(self) -> QGroupBox:
+        tasks = [(f"{name}: {cls.summary}", name) for name, cls in TASKS.items()]
+        self.pattern = QLineEdit()
+        self.pattern.setPlaceholderText("e.g. 1 0  or  a b c")
+        self.pattern.textEdited.connect(lambda t: self.state.set_setting("task", "pattern", t))
+        self._register("task", "pattern", self.pattern, self.pattern.setText)
+        self.custom = QPlainTextEdit()
+        self.custom.setPlaceholderText(
+            "One example per line:\n1 2 3 -> 3 2 1\nor plain sequences:\na b c d"
+        )
+        self.custom.setMinimumHeight(90)
+        self.custom.textChanged.connect(self._text_timer_start)
+        self._register("task", "text", self.custom, self._set_custom_text)
+        self.vocab = self._spin("task", "vocab", 2, 1000, "how many symbols (1..N)")
+        self.pattern_row = QLabel("Pattern")
+        self.custom_row = QLabel("Your examples")
+        group = self._group(
+            "Task",
+            [
+                ("Task", self._combo("task", "name", tasks)),
+                ("Vocabulary", self.vocab),
+                ("Sequence length", self._spin("task", "seq_len", 2, 256, "tokens per input")),
+                (self.pattern_row, self.pattern),
+                (self.custom_row, self.custom),
+            ],
+        )
+        return group
+
+    def _train_group(self) -> QGroupBox:
+        lr = LogSpinBox()
+        lr.setDecimals(6)
+        lr.setRange(1e-6, 1.0)
+        lr.setToolTip("Peak learning rate; the arrows halve and double it")
+        lr.valueChanged.connect(lambda v: self.state.set_setting("train", "lr", round(v, 6)))
+        self._register("train", "lr", lr, lr.setValue)
+        return self._group(
+            "Training",
+            [
+                ("Learning rate", lr),
+                ("Warmup steps", self._spin("train", "warmup", 0, 100_000, "linear warmup")),
+                ("Batch size", self._spin("train", "batch_size", 1, 4096, "examples per step")),
+                ("Steps", self._spin("train", "steps", 1, 10_000_000, "updates in the run")),
+                ("Seed", self._spin("train", "seed", 0, 2**31 - 1, "same seed, same run")),
+            ],
+        )
+
+    # widget helpers ----------------------------------------------------------------------
+
+    def _group(self, title: str, rows: list[tuple[Any, QWidget]]) -> QGroupBox:
+        box = QGroupBox(title)
+        form = QFormLayout(box)
+        for label, widget in rows:
+            if label == "":
+                form.addRow(widget)
+            else:
+                form.addRow(label, widget)
+        return box
+
+    def _register(self, part: str, name: str, widget: QWidget, setter: Callable) -> None:
+        widget.setObjectName(f"{part}.{name}")
+        self.widgets[(part, name)] = widget
+        self.setters[(part, name)] = setter
+
+    def _spin(self, part: str, name: str, lo: int, hi: int, tip: str) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(lo, hi)
+        box.setToolTip(tip)
+        box.valueChanged.connect(lambda v: self.state.set_setting(part, name, v))
+        self._register(part, name, box, box.setValue)
+        return box
+
+    def _dspin(self, part: str, name: str, lo: float, hi: float, dec: int, step: float):
+        box = QDoubleSpinBox()
+        box.setRange(lo, hi)
+        box.setDecimals(dec)
+        box.setSingleStep(step)
+        box.valueChanged.connect(lambda v: self.state.set_setting(part, name, round(v, dec)))
+        self._register(part, name, box, box.setValue)
+        return box
+
+    def _combo(self, part: str, name: str, items: list[tuple[str, Any]]) -> QComboBox:
+        box = QComboBox()
+        for label, value in items:
+            box.addItem(label, value)
+        box.activated.connect(lambda i: self.state.set_setting(part, name, box.itemData(i)))
+        self._register(part, name, box, lambda v: box.setCurrentIndex(box.findData(v)))
+        return box
+
+    def _check(self, part: str, name: str, label: str) -> QCheckBox:
+        box = QCheckBox(label)
+        box.toggled.connect(lambda on: self.state.set_setting(part, name, on))
+        self._register(part, name, box, box.setChecked)
+        return box
+
+    def _set_custom_text(self, text: str) -> None:
+        if self.custom.toPlainText() != text:
+            self.custom.setPlainText(text)
+
+    def _text_timer_start(self) -> None:
+        self._text_timer.start()
+
+    def _on_text_settled(self) -> None:
+        self.state.set_setting("task", "text", self.custom.toPlainText())
+
+    # edits that touch two settings -------------------------------------------------------
+
+    def _on_d_model_edited(self, d_model: int) -> None:
+        heads = self.state.settings["model"]["n_heads"]
+        fitting = [h for h in divisors(d_model) if h <= heads] or [1]
+        new_heads = heads if d_model % heads == 0 else fitting[-1]
+        note = ""
+        if new_heads != heads:
+            note = f"Heads set to {new_heads}: the head count must divide the hidden size."
+        self.heads_note.setText(note)
+        self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads})
+
+    # updates from the state --------------------------------------------------------------
+
+    def _on_settings_changed(self, settings: Settings) -> None:
+        model, task = settings["model"], settings["task"]
+        with QSignalBlocker(self.heads):
+            self.heads.clear()
+            for h in divisors(model["d_model"]):
+                self.heads.addItem(str(h), h)
+        for (part, name), setter in self.setters.items():
+            with QSignalBlocker(self.widgets[(part, name)]):
+                setter(settings[part][name])
+        self.causal_warning.setVisible(not model["causal"] and model["arch"] != "encoder-only")
+        self.widgets[("model", "causal")].setEnabled(model["arch"] != "encoder-only")
+        is_pattern, is_custom = task["name"] == "pattern", task["name"] == "custom"
+        for widget, shown in (
+            (self.pattern, is_pattern),
+            (self.pattern_row, is_pattern),
+            (self.custom, is_custom),
+            (self.custom_row, is_custom),
+        ):
+            widget.setVisible(shown)
+        self.vocab.setEnabled(not (is_pattern or is_custom))
+
+    def _on_validity_changed(self, error: str) -> None:
+        self.banner.setText(f"Cannot train with these settings: {error}" if error else "")
+        self.banner.setVisible(bool(error))
+
+    def _on_preset_changed(self, name: str) -> None:
+        with QSignalBlocker(self.preset):
+            self.preset.setCurrentIndex(self.preset.findData(name))
+        self.description.setText(self.state.presets[name].description)
