@@ -146,6 +146,7 @@ class AttentionGrid(QWidget):
                 img = pg.ImageItem()
                 plot.addItem(img)
                 plot.invertY(True)
+                plot.setAspectLocked(True)  # square cells
                 plot.setMouseEnabled(False, False)
                 plot.setMenuEnabled(False)
                 plot.hideButtons()

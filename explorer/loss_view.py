@@ -21,7 +21,7 @@ class LossView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._drawn = (None, -1, -1)  # (run, revision, number of faded runs)
+        self._drawn = None  # (run, revision, number of faded runs, planned steps)
         self._evals_drawn = (None, -1)
         self.plot = pg.PlotWidget(background="w")
         item = self.plot.getPlotItem()
@@ -30,8 +30,8 @@ class LossView(QWidget):
         # No grid and ranges that rarely change: repainting the axes (grid lines and all)
         # every frame would cost more than training itself while the GIL is shared.
         item.enableAutoRange(x=False, y=False)
-        self.legend = item.addLegend(offset=(-10, 10))
-        self.loss = item.plot(pen=pg.mkPen(LOSS, width=1), name="training loss")
+        item.hideButtons()
+        self.loss = item.plot(pen=pg.mkPen(LOSS, width=1))
         for curve in (self.loss,):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
@@ -53,20 +53,27 @@ class LossView(QWidget):
         self.exact = pg.PlotDataItem(
             pen=pg.mkPen(EXACT, width=1), symbol="s", symbolSize=6, symbolBrush=EXACT
         )
-        for curve, name in (
-            (self.train_acc, "training accuracy (batch, tokens)"),
-            (self.token_acc, "held-out token accuracy"),
-            (self.exact, "held-out exact match (greedy)"),
-        ):
+        for curve in (self.train_acc, self.token_acc, self.exact):
             self.acc_box.addItem(curve)
-            self.legend.addItem(curve, name)
         item.vb.sigResized.connect(self._sync_boxes)
+        self.hint = pg.TextItem(
+            "Press Train (Space) or Step (→) to start.", color="#777", anchor=(0.5, 0.5)
+        )
+        self.acc_box.addItem(self.hint)
+        self.hint.setPos(0.5, 0.5)
+        self.legend = QLabel(
+            f"<span style='color:{LOSS}'>━ training loss</span> &nbsp; "
+            f"<span style='color:{TRAIN_ACC}'>━ training accuracy (batch)</span> &nbsp; "
+            f"<span style='color:{TOKEN_ACC}'>● held-out token accuracy</span> &nbsp; "
+            f"<span style='color:{EXACT}'>■ held-out exact match (greedy)</span> &nbsp; "
+            "<span style='color:#999'>━ earlier runs</span>"
+        )
 
         self.log_y = QCheckBox("log scale")
         self.log_y.setToolTip("Show the loss on a logarithmic axis")
         self.log_y.setChecked(True)
         self.log_y.toggled.connect(self._on_log_toggled)
-        item.setLogMode(y=True)
+        self._set_log(True)
         self.readout = QLabel("Hover over the plot to read the values at a step.")
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -75,13 +82,15 @@ class LossView(QWidget):
         bar.addWidget(self.log_y)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addLayout(bar)
 
     def refresh(self) -> None:
         """Redraw from the state if it changed since the last call (cheap when not)."""
         run = self.state.run
-        key = (id(run), -1 if run is None else run.revision, len(self.state.faded))
+        total = self.state.settings["train"]["steps"] if run is None else run.experiment.train.steps
+        key = (id(run), -1 if run is None else run.revision, len(self.state.faded), total)
         if key == self._drawn:
             return
         self._drawn = key
@@ -89,7 +98,7 @@ class LossView(QWidget):
         history = run.history if run is not None else History()
         steps, loss = history.steps["loss"].arrays()
         self.loss.setData(steps, loss)
-        total = run.experiment.train.steps if run is not None else 100
+        self.hint.setVisible(len(steps) == 0)
         self._set_ranges(max(total, int(steps[-1]) if len(steps) else 0), loss)
         self.train_acc.setData(*history.steps["accuracy"].arrays())
         evals = (id(history), len(history.evals["exact_match"]))
@@ -139,10 +148,15 @@ class LossView(QWidget):
         self.acc_box.setGeometry(item.vb.sceneBoundingRect())
         self.acc_box.linkedViewChanged(item.vb, self.acc_box.XAxis)
 
+    def _set_log(self, on: bool) -> None:
+        item = self.plot.getPlotItem()
+        item.setLogMode(y=on)
+        item.getAxis("right").setLogMode(False, False)  # accuracy stays linear, 0..1
+
     def _on_log_toggled(self, on: bool) -> None:
-        self.plot.getPlotItem().setLogMode(y=on)
+        self._set_log(on)
         self._ranges = None
-        self._drawn = (None, -1, -1)
+        self._drawn = None
         self.refresh()
 
     def _on_mouse_moved(self, pos: QPointF) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QSpinBox,
+    QStyle,
     QTabWidget,
     QToolBar,
     QWidget,
@@ -36,9 +37,11 @@ from tinyformer.history import write_csv
 from tinyformer.presets import resource_dir
 from tinyformer.runfile import SUFFIX
 
+SP = QStyle.StandardPixmap
 FRAME_MS = 33  # the status bar updates at ~30 fps
 LIVE_VIEW_S = 0.1  # views redraw at most 10 times a second while training (GIL budget)
 LIVE_PREDICTIONS_S = 2.0  # while training, ask for fresh predictions this often if shown
+LIVE_ATTENTION_S = 0.4  # ... and for the probe's attention this often, if shown
 RUN_FILTER = f"tinyformer runs (*{SUFFIX});;All files (*)"
 
 
@@ -84,6 +87,7 @@ class MainWindow(QMainWindow):
         self._attention_key = None
         self._last_view_draw = 0.0
         self._last_inspect = 0.0
+        self._last_snapshot = 0.0
 
         self.frame = QTimer(self)
         self.frame.setInterval(FRAME_MS)
@@ -94,8 +98,10 @@ class MainWindow(QMainWindow):
 
     # building ----------------------------------------------------------------------------
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+    def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
         act = QAction(text, self)
+        if icon is not None:
+            act.setIcon(self.style().standardIcon(icon))
         act.triggered.connect(slot)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -109,9 +115,14 @@ class MainWindow(QMainWindow):
             self._on_train,
             Qt.Key.Key_Space,
             "Train until the last step (Space); press again to pause",
+            SP.SP_MediaPlay,
         )
         self.act_step = self._action(
-            "Step", lambda: self._step(1), Qt.Key.Key_Right, "One optimizer update (→)"
+            "Step",
+            lambda: self._step(1),
+            Qt.Key.Key_Right,
+            "One optimizer update (→)",
+            SP.SP_MediaSkipForward,
         )
         self.step_n = QSpinBox()
         self.step_n.setRange(2, 100_000)
@@ -122,20 +133,26 @@ class MainWindow(QMainWindow):
             lambda: self._step(self.step_n.value()),
             None,
             "Make N optimizer updates, then pause",
+            SP.SP_MediaSeekForward,
         )
         self.act_stop = self._action(
-            "Stop", self._on_stop, None, "End the run at this step and evaluate it"
+            "Stop",
+            self._on_stop,
+            None,
+            "End the run at this step and evaluate it",
+            SP.SP_MediaStop,
         )
         self.act_reset = self._action(
             "Reset",
             self._on_reset,
             None,
             "Start again from fresh weights (the old curve stays, faded)",
+            SP.SP_BrowserReload,
         )
         bar = QToolBar("Training")
         bar.setObjectName("trainingToolbar")
         bar.setMovable(False)
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for act in (self.act_train, self.act_step):
             bar.addAction(act)
         bar.addWidget(self.step_n)
@@ -210,6 +227,8 @@ class MainWindow(QMainWindow):
         can_train = st is Status.TRAINING or (valid and not busy and not finished)
         self.act_train.setEnabled(can_train)
         self.act_train.setText("Pause" if st is Status.TRAINING else "Train")
+        icon = SP.SP_MediaPause if st is Status.TRAINING else SP.SP_MediaPlay
+        self.act_train.setIcon(self.style().standardIcon(icon))
         reason = ""
         if not valid:
             reason = f" (disabled: {self.state.error})"
@@ -309,7 +328,7 @@ class MainWindow(QMainWindow):
         if run is None:
             for name in ("step", "loss", "speed", "eta"):
                 labels[name].setText("")
-            self.progress.setRange(0, 1)
+            self.progress.setRange(0, max(1, int(self.state.settings["train"]["steps"])))
             self.progress.setValue(0)
             return
         total = run.experiment.train.steps

@@ -143,9 +143,14 @@ class PredictionsView(QWidget):
         has_run = run is not None
         self.input.setEnabled(has_run)
         self.button.setEnabled(has_run)
-        if not has_run:
+        self.attention.set_view(None)
+        if has_run:
+            self.result.setHtml(
+                "<p>Type an input above and press Enter to see the model's "
+                "answer and the attention behind it.</p>"
+            )
+        else:
             self.result.setHtml("<p>Train or step the model, then type an input here.</p>")
-            self.attention.set_view(None)
 
     def _on_predict(self) -> None:
         text = self.input.text().strip()

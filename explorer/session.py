@@ -27,8 +27,10 @@ class TrainingSession(QObject):
     _stop = Signal()
     _save = Signal(object)
     _inspect = Signal()
+    _snapshot = Signal()
     _predict = Signal(object)
     _set_steps = Signal(object)
+    _warm_up = Signal()
 
     # reports for the window
     errored = Signal(object)  # WorkerError
@@ -53,8 +55,10 @@ class TrainingSession(QObject):
             (self._stop, self.worker.stop),
             (self._save, self.worker.save),
             (self._inspect, self.worker.inspect),
+            (self._snapshot, self.worker.snapshot),
             (self._predict, self.worker.predict_text),
             (self._set_steps, self.worker.set_total_steps),
+            (self._warm_up, self.worker.warm_up),
         ):
             signal.connect(slot)
         w = self.worker
@@ -67,6 +71,7 @@ class TrainingSession(QObject):
         w.saved.connect(self._on_saved)
         w.errored.connect(self._on_errored)
         self.thread.start()
+        self._warm_up.emit()
 
     # requests --------------------------------------------------------------------------
 
@@ -104,6 +109,10 @@ class TrainingSession(QObject):
     def inspect(self) -> None:
         """Ask for fresh predictions and attention (answered between chunks)."""
         self._inspect.emit()
+
+    def snapshot(self) -> None:
+        """Ask for the probe's attention at the current step (answered between chunks)."""
+        self._snapshot.emit()
 
     def predict(self, text: str) -> None:
         self._predict.emit(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, QTimer
+from PySide6.QtCore import QSignalBlocker, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -82,6 +82,13 @@ class SettingsPanel(QWidget):
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(360)
+        for combo in content.findChildren(QComboBox):  # long names must not widen the panel
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(12)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -106,6 +113,7 @@ class SettingsPanel(QWidget):
         self.heads_note = QLabel()
         self.heads_note.setWordWrap(True)
         self.heads_note.setStyleSheet("color:#555;")
+        self.heads_note.hide()
         self.causal_warning = QLabel("Causal mask off: the decoder can see the answer.")
         self.causal_warning.setWordWrap(True)
         self.causal_warning.setStyleSheet(WARNING + "font-weight:bold;")
@@ -248,6 +256,7 @@ class SettingsPanel(QWidget):
         if new_heads != heads:
             note = f"Heads set to {new_heads}: the head count must divide the hidden size."
         self.heads_note.setText(note)
+        self.heads_note.setVisible(bool(note))
         self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads})
 
     # updates from the state --------------------------------------------------------------

@@ -100,6 +100,20 @@ class TrainingWorker(QObject):
 
     # slots: run in the worker thread -------------------------------------------------
 
+    @Slot()
+    def warm_up(self) -> None:
+        """Pay torch's one-time start-up cost (about a second) before the user presses
+        Train: a throwaway trainer takes one step."""
+        with self._reporting():
+            tiny = Experiment.create(
+                {"arch": "encoder-decoder", "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 8},
+                {"name": "copy", "seq_len": 3, "vocab": 3},
+                {"steps": 1, "batch_size": 2, "eval_size": 2},
+            )
+            trainer = Trainer(tiny, device="cpu", threads=self.threads)
+            trainer.step()
+            inspect_examples(trainer.model, trainer.task, trainer.heldout[:1], trainer.arch)
+
     @Slot(object)
     def create_run(self, experiment: Experiment) -> None:
         with self._reporting():
@@ -150,6 +164,17 @@ class TrainingWorker(QObject):
     def save(self, path: str) -> None:
         with self._reporting():
             self.saved.emit(str(save_run(self._need_trainer(), path)))
+
+    @Slot()
+    def snapshot(self) -> None:
+        """The probe's attention now (asked for while the attention view is live)."""
+        with self._reporting():
+            t = self._need_trainer()
+            steps = t.snapshots.steps()
+            if not steps or steps[-1] != t.step_count:
+                snap = t.snapshot()
+                t.snapshots.add(snap)
+                self.events_ready.emit([snap])
 
     @Slot()
     def inspect(self) -> None:

@@ -6,7 +6,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from explorer import dialogs
@@ -264,6 +264,16 @@ def test_attention_grid_shows_layers_by_heads_with_token_labels(window, qtbot):
     assert bottom == vocab.decode(probe.source)
     grid.layer_box.setCurrentIndex(grid.layer_box.findData(1))
     assert [(layer, head) for layer, head, _ in grid.images()] == [(1, 0), (1, 1)]
+
+    # hovering over a cell reads out its query, key and weight
+    layer, head, plot, img = grid.plots[1]
+    q, k = 3, 5
+    grid._on_mouse_moved(plot.vb.mapViewToScene(QPointF(k + 0.5, q + 0.5)))
+    text = grid.hover.text()
+    assert f"layer {layer + 1}, head {head + 1}" in text
+    assert f"query {q + 1} '{tokens.queries['cross'][q]}'" in text
+    assert f"key {k + 1} '{tokens.keys['cross'][k]}'" in text
+    assert f"weight {img.image[q, k]:.3f}" in text
 
 
 def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
