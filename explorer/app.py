@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import pyqtgraph as pg
@@ -32,6 +33,9 @@ def create_app(run_path: str | None = None, store: QSettings | None = None):
     session = TrainingSession(state)
     window = MainWindow(state, session, store)
     window.show()
+    # Full garbage collections walk every object (torch, Qt, pyqtgraph: ~60 ms here) and
+    # hold the GIL meanwhile; the long-lived start-up objects need never be walked again.
+    gc.freeze()
     if run_path is not None:
         window.open_run(run_path)  # a missing or broken file comes back as an error dialog
     return app, window

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tinyformer.evaluation import AttentionView
+from tinyformer.heads import head_name, head_scores
 
 KIND_NAMES = {
     "encoder": "Encoder self-attention",
@@ -37,6 +38,8 @@ class AttentionGrid(QWidget):
         super().__init__(parent)
         self.view: AttentionView | None = None
         self.step: int | None = None
+        self.ablated: frozenset = frozenset()
+        self.titles: dict[tuple[int, int], str] = {}
         self.kind_box = QComboBox()
         self.kind_box.setToolTip("Which attention to show")
         self.layer_box = QComboBox()
@@ -69,9 +72,12 @@ class AttentionGrid(QWidget):
 
     # data --------------------------------------------------------------------------------
 
-    def set_view(self, view: AttentionView | None, step: int | None = None) -> None:
-        """Show `view`; the kind and layer chosen stay chosen when they still exist."""
-        self.view, self.step = view, step
+    def set_view(
+        self, view: AttentionView | None, step: int | None = None, ablated: frozenset = frozenset()
+    ) -> None:
+        """Show `view`; the kind and layer chosen stay chosen when they still exist.
+        Heads in `ablated` ((kind, layer, head)) are drawn dimmed and marked off."""
+        self.view, self.step, self.ablated = view, step, frozenset(ablated)
         kinds = [] if view is None else [k for k in KIND_NAMES if k in view.weights]
         current_kind = self.kind_box.currentData()
         if kinds != [self.kind_box.itemData(i) for i in range(self.kind_box.count())]:
@@ -123,14 +129,27 @@ class AttentionGrid(QWidget):
         )
         if key != self._layout_key:
             self._rebuild(key)
-        for layer_i, head, _, img in self.plots:
+        scores = head_scores(kind, weights, view.queries[kind], view.keys[kind])
+        for layer_i, head, plot, img in self.plots:
             img.setImage(weights[layer_i, head], levels=(0.0, 1.0), autoLevels=False)
+            off = (kind, layer_i, head) in self.ablated
+            img.setOpacity(0.25 if off else 1.0)
+            named = head_name(scores, layer_i, head)
+            title = f"layer {layer_i + 1} · head {head + 1}"
+            if off:
+                title += " · OFF"
+            elif named is not None:
+                title += f" · {named[0]} {named[1]:.2f}"
+            if self.titles.get((layer_i, head)) != title:  # setTitle relays out: only on change
+                self.titles[(layer_i, head)] = title
+                plot.setTitle(title, size="9pt", color="#b42318" if off else "#333")
         step = "" if self.step is None else f"step {self.step}: "
         self.caption.setText(f"{step}rows are queries, columns are keys; each row sums to 1")
 
     def _rebuild(self, key: tuple | None) -> None:
         self.canvas.clear()
         self.plots = []
+        self.titles = {}
         self.colorbar = None
         self._layout_key = key
         if key is None:
@@ -141,14 +160,12 @@ class AttentionGrid(QWidget):
         images = []
         for row, layer in enumerate(layers):
             for head in range(n_heads):
-                plot = self.canvas.addPlot(row=row, col=head)
-                plot.setTitle(f"layer {layer + 1} · head {head + 1}", size="9pt")
+                plot = self.canvas.addPlot(row=row, col=head, enableMenu=False)
                 img = pg.ImageItem()
                 plot.addItem(img)
                 plot.invertY(True)
                 plot.setAspectLocked(True)  # square cells
                 plot.setMouseEnabled(False, False)
-                plot.setMenuEnabled(False)
                 plot.hideButtons()
                 plot.getAxis("left").setTicks(_ticks(queries))
                 plot.getAxis("bottom").setTicks(_ticks(keys))

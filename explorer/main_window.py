@@ -251,7 +251,10 @@ class MainWindow(QMainWindow):
 
     # state -------------------------------------------------------------------------------
 
-    def _on_status_changed(self, _status) -> None:
+    def _on_status_changed(self, status) -> None:
+        # While training, wake no more often than views redraw: each wake-up of the GUI
+        # thread takes the GIL from the trainer.
+        self.frame.setInterval(int(LIVE_VIEW_S * 1000) if status is Status.TRAINING else FRAME_MS)
         self._update_actions()
         self._on_frame(force=True)
 
@@ -282,7 +285,7 @@ class MainWindow(QMainWindow):
         run = self.state.run
         now = time.monotonic()
         live = self.state.status is Status.TRAINING
-        if not force and live and now - self._last_view_draw < LIVE_VIEW_S:
+        if not force and live and now - self._last_view_draw < 0.9 * LIVE_VIEW_S:
             return
         self._last_view_draw = now
         self._update_status(run)

@@ -10,7 +10,7 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from explorer.state import AppState, RunData, Status, settings_of
+from explorer.state import AppState, RunData, RunRecord, Status, settings_of
 from explorer.worker import RunCreated, TrainingWorker, TypedResult, WorkerError
 from tinyformer.experiment import Experiment
 
@@ -28,6 +28,9 @@ class TrainingSession(QObject):
     _save = Signal(object)
     _inspect = Signal()
     _snapshot = Signal()
+    _set_ablation = Signal(object)
+    _set_temperature = Signal(float)
+    _run_sweep = Signal(object)
     _predict = Signal(object)
     _set_steps = Signal(object)
     _warm_up = Signal()
@@ -37,6 +40,9 @@ class TrainingSession(QObject):
     saved = Signal(object)  # path
     typed_ready = Signal(object)  # TypedResult
     run_loaded = Signal(object)  # path of an opened run
+    sweep_progress = Signal(object)  # SweepProgress
+    sweep_result = Signal(object)  # SweepResult
+    sweep_finished = Signal(bool)  # cancelled
 
     def __init__(self, state: AppState, threads: int | None = 1) -> None:
         super().__init__()
@@ -47,6 +53,7 @@ class TrainingSession(QObject):
         self.worker = TrainingWorker(threads=threads)
         self.worker.moveToThread(self.thread)
         self._status_before = state.status
+        self._status_before_sweep = state.status
         for signal, slot in (
             (self._create, self.worker.create_run),
             (self._open, self.worker.open_run),
@@ -59,6 +66,9 @@ class TrainingSession(QObject):
             (self._predict, self.worker.predict_text),
             (self._set_steps, self.worker.set_total_steps),
             (self._warm_up, self.worker.warm_up),
+            (self._set_ablation, self.worker.set_ablation),
+            (self._set_temperature, self.worker.set_temperature),
+            (self._run_sweep, self.worker.run_sweep),
         ):
             signal.connect(slot)
         w = self.worker
@@ -70,6 +80,10 @@ class TrainingSession(QObject):
         w.training_stopped.connect(self._on_training_stopped)
         w.saved.connect(self._on_saved)
         w.errored.connect(self._on_errored)
+        w.sweep_progress.connect(self._on_sweep_progress)
+        w.sweep_result.connect(self._on_sweep_result)
+        w.sweep_finished.connect(self._on_sweep_finished)
+        state.ablation_changed.connect(self._on_ablation_changed)
         self.thread.start()
         self._warm_up.emit()
 
@@ -90,10 +104,12 @@ class TrainingSession(QObject):
 
     def train(self) -> None:
         self._ensure_run()
+        self.state.set_ablation(())  # training always uses every head
         self._train.emit()
 
     def step(self, n: int = 1) -> None:
         self._ensure_run()
+        self.state.set_ablation(())
         self._step.emit(n)
 
     def pause(self) -> None:
@@ -113,6 +129,19 @@ class TrainingSession(QObject):
     def snapshot(self) -> None:
         """Ask for the probe's attention at the current step (answered between chunks)."""
         self._snapshot.emit()
+
+    def set_temperature(self, temperature: float) -> None:
+        self._set_temperature.emit(float(temperature))
+
+    def sweep(self, jobs: list) -> None:
+        """Train [(name, experiment), ...] one after another in the worker thread."""
+        self.worker.request_pause()
+        self._status_before_sweep = self.state.status
+        self.state.set_status(Status.SWEEPING)
+        self._run_sweep.emit(list(jobs))
+
+    def cancel_sweep(self) -> None:
+        self.worker.request_cancel_sweep()
 
     def predict(self, text: str) -> None:
         self._predict.emit(text)
@@ -174,11 +203,29 @@ class TrainingSession(QObject):
 
     def _on_training_stopped(self, finished: bool) -> None:
         self.state.set_status(Status.FINISHED if finished else Status.READY)
+        if finished:
+            self.state.record_run()
 
     def _on_saved(self, path: str) -> None:
         if self.state.run is not None:
             self.state.run.saved = True
         self.saved.emit(path)
+
+    def _on_ablation_changed(self, heads) -> None:
+        self._set_ablation.emit(heads)
+
+    def _on_sweep_progress(self, progress) -> None:
+        self.sweep_progress.emit(progress)
+
+    def _on_sweep_result(self, result) -> None:
+        self.state.add_run_record(
+            RunRecord(result.name, result.experiment, result.history, result.final, result.step)
+        )
+        self.sweep_result.emit(result)
+
+    def _on_sweep_finished(self, cancelled: bool) -> None:
+        self.state.set_status(self._status_before_sweep)
+        self.sweep_finished.emit(cancelled)
 
     def _on_errored(self, error: WorkerError) -> None:
         if self.state.status is Status.PREPARING:  # nothing changed: back to how it was

@@ -7,6 +7,7 @@ update from its signals; the training session feeds it what the worker reports.
 from __future__ import annotations
 
 import copy
+import random
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,22 @@ class Status(str, Enum):
     READY = "ready"  # a run exists and is not training
     TRAINING = "training"
     FINISHED = "finished"
+    SWEEPING = "sweeping"  # the worker trains a sweep; the current run waits
+
+
+Head = tuple[str, int, int]  # (kind, layer, head)
+
+
+@dataclass
+class RunRecord:
+    """A finished run, kept for comparison: its settings, curves and final evaluation."""
+
+    name: str
+    experiment: Experiment
+    history: History
+    final: EvalEvent | None
+    step: int
+    shown: bool = True  # ticked in the comparison
 
 
 @dataclass
@@ -77,6 +94,8 @@ class AppState(QObject):
     status_changed = Signal(object)  # Status
     run_changed = Signal(object)  # RunData | None: a new run, or none
     preset_changed = Signal(str)
+    runs_changed = Signal()  # the list of finished runs
+    ablation_changed = Signal(object)  # frozenset of switched-off heads
 
     def __init__(self, presets: dict[str, Preset] | None = None) -> None:
         super().__init__()
@@ -88,6 +107,9 @@ class AppState(QObject):
         self.status = Status.NO_RUN
         self.run: RunData | None = None
         self.faded: list[History] = []  # earlier runs, drawn faded in the loss view
+        self.runs: list[RunRecord] = []
+        self.ablated: frozenset[Head] = frozenset()
+        self._run_records: dict[int, RunRecord] = {}  # id(RunData) -> its record
 
     # settings -------------------------------------------------------------------------
 
@@ -179,3 +201,51 @@ class AppState(QObject):
         if self.run is not None:
             self.run.inspection = inspection
             self.run.revision += 1
+
+    # comparison and ablation ----------------------------------------------------------
+
+    def record_run(self, run: RunData | None = None, name: str | None = None) -> None:
+        """Keep a finished run in the runs list (once: a run trained on updates its entry)."""
+        run = run if run is not None else self.run
+        if run is None or run.step == 0:
+            return
+        record = self._run_records.get(id(run))
+        if record is None:
+            label = name or f"{self.preset if self.experiment == run.experiment else 'run'}"
+            record = RunRecord(
+                f"{len(self.runs) + 1}. {label}",
+                run.experiment,
+                run.history,
+                run.last_eval,
+                run.step,
+            )
+            self._run_records[id(run)] = record
+            self.runs.append(record)
+        record.experiment, record.final, record.step = run.experiment, run.last_eval, run.step
+        self.runs_changed.emit()
+
+    def add_run_record(self, record: RunRecord) -> None:
+        record.name = f"{len(self.runs) + 1}. {record.name}"
+        self.runs.append(record)
+        self.runs_changed.emit()
+
+    def toggle_head(self, head: Head) -> None:
+        self.set_ablation(self.ablated ^ {head})
+
+    def set_ablation(self, heads) -> None:
+        heads = frozenset(heads)
+        if heads != self.ablated:
+            self.ablated = heads
+            self.ablation_changed.emit(heads)
+
+    def training_data(self, n_examples: int = 4):
+        """The tables of a small batch for the current settings (None if they are invalid)."""
+        from tinyformer.batch_tables import batch_tables
+        from tinyformer.tasks import make_task
+
+        exp = self.experiment
+        if exp is None:
+            return None
+        task = make_task(exp.task)
+        examples = task.examples(random.Random(exp.train.seed), n_examples, exp.model.arch)
+        return batch_tables(task, examples, exp.model.arch, exp.model.causal)

@@ -8,6 +8,7 @@ request (predict, save) is served within one chunk even while training.
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -22,12 +23,14 @@ from tinyformer.evaluation import (
     ExampleResult,
     Prediction,
     attention_for,
+    evaluate,
     inspect_examples,
     predict,
 )
-from tinyformer.events import Snapshot
+from tinyformer.events import EvalEvent, Snapshot
 from tinyformer.experiment import Experiment
 from tinyformer.history import History
+from tinyformer.models import make_head_mask
 from tinyformer.runfile import load_run, save_run
 from tinyformer.snapshots import SnapshotLog
 from tinyformer.trainer import Trainer
@@ -39,11 +42,34 @@ N_EXAMPLES = 6  # held-out examples shown in the predictions view
 
 @dataclass(frozen=True)
 class Inspection:
-    """Predictions on a few held-out examples and the probe's attention, at one step."""
+    """Predictions on a few held-out examples and the probe's attention, at one step,
+    with the heads in `ablated` switched off (then `ablated_eval` is the held-out
+    evaluation without them) and probabilities at `temperature`."""
 
     step: int
     examples: list[ExampleResult]
     attention: AttentionView
+    ablated: frozenset = frozenset()
+    ablated_eval: EvalEvent | None = None
+    temperature: float = 1.0
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    index: int  # which run of the sweep, from 0
+    count: int
+    name: str
+    step: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    name: str
+    experiment: Experiment
+    history: History
+    final: EvalEvent | None
+    step: int
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,9 @@ class TrainingWorker(QObject):
     training_stopped = Signal(bool)  # True when the run reached its last step
     saved = Signal(object)  # path
     errored = Signal(object)  # WorkerError
+    sweep_progress = Signal(object)  # SweepProgress
+    sweep_result = Signal(object)  # SweepResult, one per finished run
+    sweep_finished = Signal(bool)  # True when cancelled
 
     def __init__(self, threads: int | None = None) -> None:
         super().__init__()
@@ -92,11 +121,20 @@ class TrainingWorker(QObject):
         self._pause = threading.Event()
         self._running = False
         self._step_target: int | None = None
+        self.ablated: frozenset = frozenset()
+        self.temperature = 1.0
+        self._cancel_sweep = threading.Event()
+        self._sweep: list[tuple[str, Experiment]] = []
+        self._sweep_index = 0
+        self._sweep_trainer: Trainer | None = None
 
     # called from the GUI thread: only sets a flag -----------------------------------
 
     def request_pause(self) -> None:
         self._pause.set()
+
+    def request_cancel_sweep(self) -> None:
+        self._cancel_sweep.set()
 
     # slots: run in the worker thread -------------------------------------------------
 
@@ -113,6 +151,9 @@ class TrainingWorker(QObject):
             trainer = Trainer(tiny, device="cpu", threads=self.threads)
             trainer.step()
             inspect_examples(trainer.model, trainer.task, trainer.heldout[:1], trainer.arch)
+            del trainer
+            gc.collect()
+            gc.freeze()  # what torch loaded to get here lives as long as the app
 
     @Slot(object)
     def create_run(self, experiment: Experiment) -> None:
@@ -165,6 +206,25 @@ class TrainingWorker(QObject):
         with self._reporting():
             self.saved.emit(str(save_run(self._need_trainer(), path)))
 
+    @Slot(object)
+    def set_ablation(self, heads: frozenset) -> None:
+        """Switch heads off (kind, layer, head) in every view of the model; training still
+        uses them all."""
+        with self._reporting():
+            self.ablated = frozenset(heads)
+            if self.trainer is not None and not self._running:
+                self._inspect()
+
+    @Slot(float)
+    def set_temperature(self, temperature: float) -> None:
+        with self._reporting():
+            self.temperature = float(temperature)
+            if self.trainer is not None and not self._running:
+                self._inspect()
+
+    def _head_mask(self, t: Trainer):
+        return make_head_mask(t.experiment.model, self.ablated)
+
     @Slot()
     def snapshot(self) -> None:
         """The probe's attention now (asked for while the attention view is live)."""
@@ -188,7 +248,8 @@ class TrainingWorker(QObject):
             source = tuple(t.task.parse_input(text))
             if t.arch == "decoder-only" and len(source) >= t.experiment.model.max_len:
                 raise ValueError(f"input too long: at most {t.experiment.model.max_len - 1} tokens")
-            pred = predict(t.model, t.task, source, t.arch)
+            mask = self._head_mask(t)
+            pred = predict(t.model, t.task, source, t.arch, mask, self.temperature)
             answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
             expected = t.task.example_for(source, t.arch)
             # Attention behind the answer: the input, with the model's own output as target.
@@ -201,9 +262,54 @@ class TrainingWorker(QObject):
                     expected=None
                     if expected is None
                     else t.task.vocab.decode(t.task.fill(source, expected.target)),
-                    attention=attention_for(t.model, t.task, example, t.arch),
+                    attention=attention_for(t.model, t.task, example, t.arch, mask),
                 )
             )
+
+    @Slot(object)
+    def run_sweep(self, jobs: list) -> None:
+        """Train each (name, experiment) in turn, one at a time; the current run waits."""
+        with self._reporting():
+            self._halt()
+            self._cancel_sweep.clear()
+            self._sweep, self._sweep_index = list(jobs), 0
+            self._sweep_trainer = None
+            QTimer.singleShot(0, self._sweep_chunk)
+
+    def _sweep_chunk(self) -> None:
+        if self._cancel_sweep.is_set():
+            self._sweep_trainer = None  # the unfinished run is dropped, never reported
+            self.sweep_finished.emit(True)
+            return
+        try:
+            name, experiment = self._sweep[self._sweep_index]
+            if self._sweep_trainer is None:
+                self._sweep_trainer = Trainer(experiment, device="cpu", threads=self.threads)
+            t = self._sweep_trainer
+            deadline = time.perf_counter() + CHUNK_S
+            while not t.done and not self._cancel_sweep.is_set():
+                t.advance()
+                if time.perf_counter() > deadline:
+                    break
+        except Exception as e:
+            self._sweep_trainer = None
+            self._report(e)
+            self.sweep_finished.emit(True)
+            return
+        self.sweep_progress.emit(
+            SweepProgress(self._sweep_index, len(self._sweep), name, t.step_count, t.total_steps)
+        )
+        if t.done:
+            history = History.from_state(t.history.state())
+            self.sweep_result.emit(
+                SweepResult(name, t.experiment, history, t.last_eval, t.step_count)
+            )
+            self._sweep_index += 1
+            self._sweep_trainer = None
+            if self._sweep_index == len(self._sweep):
+                self.sweep_finished.emit(False)
+                return
+        QTimer.singleShot(0, self._sweep_chunk)
 
     # the training loop ---------------------------------------------------------------
 
@@ -279,13 +385,21 @@ class TrainingWorker(QObject):
         t = self.trainer
         if t is None:
             return
-        examples = inspect_examples(t.model, t.task, t.heldout[:N_EXAMPLES], t.arch)
-        view = attention_for(t.model, t.task, t.probe, t.arch)
+        mask = self._head_mask(t)
+        examples = inspect_examples(
+            t.model, t.task, t.heldout[:N_EXAMPLES], t.arch, mask, self.temperature
+        )
+        view = attention_for(t.model, t.task, t.probe, t.arch, mask)
         snaps = t.snapshots.steps()
-        if not snaps or snaps[-1] != t.step_count:  # keep the time-lapse up to date
+        if mask is None and (not snaps or snaps[-1] != t.step_count):  # keep the time-lapse
             t.snapshots.add(Snapshot(t.step_count, view.weights))
             self.events_ready.emit([Snapshot(t.step_count, view.weights)])
-        self.inspection_ready.emit(Inspection(t.step_count, examples, view))
+        ablated_eval = None
+        if mask is not None:
+            ablated_eval = evaluate(t.model, t.task, t.heldout, t.arch, t.step_count, 3, mask)
+        self.inspection_ready.emit(
+            Inspection(t.step_count, examples, view, self.ablated, ablated_eval, self.temperature)
+        )
 
     def _reporting(self):
         return _Reporter(self)

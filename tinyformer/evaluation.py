@@ -23,29 +23,36 @@ CHUNK = 512  # examples per forward pass during evaluation
 
 @torch.no_grad()
 def teacher_forced(
-    model: nn.Module, batch: Batch, head_mask: HeadMask | None = None
+    model: nn.Module, batch: Batch, head_mask: HeadMask | None = None, temperature: float = 1.0
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Argmax per position given the true previous tokens: predictions (B, T), their
-    probabilities (B, T), and the loss (scalar)."""
+    probabilities under softmax(logits / temperature) (B, T), and the loss (scalar)."""
     logits = model(**batch.inputs, head_mask=head_mask)
     loss = F.cross_entropy(logits.flatten(0, 1), batch.labels.flatten(), ignore_index=IGNORE)
-    probs, pred = logits.softmax(-1).max(-1)
+    probs, pred = (logits / temperature).softmax(-1).max(-1)
     return pred, probs, loss
 
 
 @torch.no_grad()
 def greedy(
-    model: nn.Module, batch: Batch, head_mask: HeadMask | None = None
+    model: nn.Module, batch: Batch, head_mask: HeadMask | None = None, temperature: float = 1.0
 ) -> tuple[Tensor, Tensor]:
     """The model's own answer, one argmax at a time, aligned with batch.labels: (B, T)
     predicted ids and their probabilities. Positions whose label is IGNORE are meaningless."""
     labels, inputs = batch.labels, batch.inputs
     if batch.arch == "encoder-decoder":
         return greedy_encoder_decoder(
-            model, inputs["src"], labels.shape[1], inputs["src_key_padding_mask"], head_mask
+            model,
+            inputs["src"],
+            labels.shape[1],
+            inputs["src_key_padding_mask"],
+            head_mask,
+            temperature,
         )
     if batch.arch == "encoder-only":
-        return predict_encoder_only(model, inputs["x"], inputs["key_padding_mask"], head_mask)
+        return predict_encoder_only(
+            model, inputs["x"], inputs["key_padding_mask"], head_mask, temperature
+        )
     # decoder-only: walk along the sequence; inside the answer, feed back the model's own
     # token instead of the true one. Rows may start their answers at different places.
     x = inputs["x"].clone()
@@ -55,7 +62,7 @@ def greedy(
     start = int(answer.float().argmax(dim=1).min())
     for i in range(start, x.shape[1]):
         logits = model(x[:, : i + 1], head_mask=head_mask)
-        p, nxt = logits[:, -1].softmax(-1).max(-1)
+        p, nxt = (logits[:, -1] / temperature).softmax(-1).max(-1)
         pred[:, i], probs[:, i] = nxt, p
         if i + 1 < x.shape[1]:
             x[:, i + 1] = torch.where(answer[:, i], nxt, x[:, i + 1])
@@ -131,6 +138,7 @@ def predict(
     source: Sequence[int],
     arch: str,
     head_mask: HeadMask | None = None,
+    temperature: float = 1.0,
 ) -> Prediction:
     """Greedy output for one input of the user's choosing."""
     task.check_arch(arch)
@@ -141,12 +149,18 @@ def predict(
     steps = task.answer_len(len(source), arch) + task.eos
     try:
         if arch == "encoder-decoder":
-            out, probs = greedy_encoder_decoder(model, src, steps, head_mask=head_mask)
+            out, probs = greedy_encoder_decoder(
+                model, src, steps, head_mask=head_mask, temperature=temperature
+            )
         elif arch == "decoder-only":
             prompt = torch.cat([src, src.new_full((1, 1), SEP)], 1) if task.separator else src
-            out, probs = greedy_decoder_only(model, prompt, steps, head_mask=head_mask)
+            out, probs = greedy_decoder_only(
+                model, prompt, steps, head_mask=head_mask, temperature=temperature
+            )
         else:
-            out, probs = predict_encoder_only(model, src, head_mask=head_mask)
+            out, probs = predict_encoder_only(
+                model, src, head_mask=head_mask, temperature=temperature
+            )
     finally:
         model.train(was_training)
     ids, ps = out[0].tolist(), probs[0].tolist()
@@ -221,14 +235,15 @@ def inspect_examples(
     examples: Sequence[Example],
     arch: str,
     head_mask: HeadMask | None = None,
+    temperature: float = 1.0,
 ) -> list[ExampleResult]:
     """Teacher-forced and greedy answers, with probabilities, for a few examples."""
     was_training = model.training
     model.eval()
     try:
         batch = task.batch(examples, arch).to(next(model.parameters()).device)
-        tf_pred, tf_probs, _ = teacher_forced(model, batch, head_mask)
-        g_pred, g_probs = greedy(model, batch, head_mask)
+        tf_pred, tf_probs, _ = teacher_forced(model, batch, head_mask, temperature)
+        g_pred, g_probs = greedy(model, batch, head_mask, temperature)
     finally:
         model.train(was_training)
     scored = batch.labels != IGNORE

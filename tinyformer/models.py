@@ -7,6 +7,9 @@ same kind of dict mapping to (L, H) multipliers: 0 switches that head's output o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import torch
 from torch import Tensor, nn
 
 from tinyformer.config import ModelConfig
@@ -22,6 +25,21 @@ KINDS = {
     "decoder-only": ("decoder",),
     "encoder-only": ("encoder",),
 }
+
+
+def make_head_mask(cfg: ModelConfig, off: Iterable[tuple[str, int, int]]) -> HeadMask | None:
+    """A head mask with the heads `off` ((kind, layer, head)) switched off; None if none.
+
+    Heads this model does not have are ignored, so a set chosen on one model can be
+    applied to another without error.
+    """
+    mask = {k: torch.ones(cfg.n_layers, cfg.n_heads) for k in KINDS[cfg.arch]}
+    hit = False
+    for kind, layer, head in off:
+        if kind in mask and layer < cfg.n_layers and head < cfg.n_heads:
+            mask[kind][layer, head] = 0.0
+            hit = True
+    return mask if hit else None
 
 
 class TransformerBase(nn.Module):

@@ -1,0 +1,115 @@
+"""CompareView: finished runs side by side: curves overlaid, settings and results tabled."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.state import AppState, RunRecord
+
+COLUMNS = ["run", "arch", "task", "d_model", "heads", "layers", "d_ff", "positions", "steps",
+           "seed", "final loss", "token acc", "exact match"]  # fmt: skip
+
+
+def row_of(r: RunRecord) -> list[str]:
+    m, t, tr, f = r.experiment.model, r.experiment.task, r.experiment.train, r.final
+    metrics = ["", "", ""] if f is None else [f"{f.loss:.4f}", f"{f.token_accuracy:.1%}",
+                                              f"{f.exact_match:.1%}"]  # fmt: skip
+    return [r.name, m.arch, t.name, str(m.d_model), str(m.n_heads), str(m.n_layers), str(m.d_ff),
+            m.positional, str(r.step), str(tr.seed), *metrics]  # fmt: skip
+
+
+class CompareView(QWidget):
+    sweep_requested = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.runs = QListWidget()
+        self.runs.setToolTip("Tick the runs to compare")
+        self.sweep = QPushButton("Sweep…")
+        self.sweep.setToolTip("Train a grid of settings, one run at a time, and compare them")
+        self.sweep.clicked.connect(self.sweep_requested)
+        self.loss_plot = pg.PlotWidget(background="w", title="training loss")
+        self.loss_plot.setLogMode(y=True)
+        self.loss_plot.setLabel("bottom", "step")
+        self.exact_plot = pg.PlotWidget(background="w", title="held-out exact match (greedy)")
+        self.exact_plot.setLabel("bottom", "step")
+        self.exact_plot.setYRange(0, 1.02)
+        self.legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.runs, 1)
+        lv.addWidget(self.sweep)
+        plots = QWidget()
+        pv = QHBoxLayout(plots)
+        pv.setContentsMargins(0, 0, 0, 0)
+        pv.addWidget(self.loss_plot)
+        pv.addWidget(self.exact_plot)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(plots)
+        right.addWidget(self.table)
+        right.setSizes([500, 200])
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([220, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(split)
+        self.runs.itemChanged.connect(self._on_item_changed)
+        state.runs_changed.connect(self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        with QSignalBlocker(self.runs):
+            self.runs.clear()
+            for record in self.state.runs:
+                item = QListWidgetItem(record.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(
+                    Qt.CheckState.Checked if record.shown else Qt.CheckState.Unchecked
+                )
+                self.runs.addItem(item)
+        self._draw()
+
+    def shown(self) -> list[RunRecord]:
+        return [r for r in self.state.runs if r.shown]
+
+    def _on_item_changed(self, item: QListWidgetItem) -> None:
+        self.state.runs[self.runs.row(item)].shown = item.checkState() == Qt.CheckState.Checked
+        self._draw()
+
+    def _draw(self) -> None:
+        self.loss_plot.clear()
+        self.exact_plot.clear()
+        self.legend.clear()
+        shown = self.shown()
+        for i, r in enumerate(shown):
+            pen = pg.mkPen(pg.intColor(i, hues=max(len(shown), 3)), width=1)
+            curve = self.loss_plot.plot(*r.history.steps["loss"].arrays(), pen=pen)
+            self.legend.addItem(curve, r.name)
+            self.exact_plot.plot(*r.history.evals["exact_match"].arrays(), pen=pen, symbol="o",
+                                 symbolSize=5, symbolBrush=pen.color())  # fmt: skip
+        self.table.setRowCount(len(shown))
+        for row, r in enumerate(shown):
+            for col, text in enumerate(row_of(r)):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()

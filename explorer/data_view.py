@@ -1,0 +1,92 @@
+"""DataView: the real training batch for the current architecture and task, as tables."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.state import AppState
+from tinyformer.batch_tables import Table
+
+SHADE = QColor("#d0d7de")
+CELL = 34
+
+
+def table_widget(table: Table) -> QTableWidget:
+    rows, cols = len(table.cells), len(table.column_labels)
+    widget = QTableWidget(rows, cols)
+    widget.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    widget.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    widget.setVerticalHeaderLabels(table.row_labels)
+    widget.setHorizontalHeaderLabels(table.column_labels)
+    for r, row in enumerate(table.cells):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if table.shaded[r, c]:
+                item.setBackground(QBrush(SHADE))
+            widget.setItem(r, c, item)
+    header = widget.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    header.setDefaultSectionSize(CELL + 14)
+    widget.verticalHeader().setDefaultSectionSize(CELL - 8)
+    height = widget.horizontalHeader().height() + rows * (CELL - 8) + 6
+    widget.setFixedHeight(min(height, 420))
+    widget.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+    return widget
+
+
+class DataView(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.tables: list[Table] = []
+        self._drawn = None
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.content = QWidget()
+        self.column = QVBoxLayout(self.content)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.intro)
+        layout.addWidget(scroll, 1)
+        state.settings_changed.connect(lambda _: self.refresh())
+
+    def refresh(self) -> None:
+        exp = self.state.experiment
+        if exp == self._drawn or not self.isVisible():
+            return
+        self._drawn = exp
+        while self.column.count():
+            item = self.column.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        if exp is None:
+            self.intro.setText("These settings cannot make a batch: " + self.state.error)
+            self.tables = []
+            return
+        self.tables = self.state.training_data()
+        self.intro.setText(
+            f"<b>{exp.model.arch}</b> on <b>{exp.task.name}</b>: four examples exactly as the "
+            "model receives them. Shaded: padding, positions without loss (labels), or "
+            "attention a query may not use (masks, ✕)."
+        )
+        for table in self.tables:
+            title = QLabel(f"<b>{table.title}</b>: {table.sentence}")
+            title.setWordWrap(True)
+            self.column.addWidget(title)
+            self.column.addWidget(table_widget(table))
+        self.column.addStretch(1)

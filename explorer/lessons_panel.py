@@ -1,0 +1,60 @@
+"""LessonsPanel: the lessons, one at a time, each with buttons that load its experiments."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tinyformer.lessons import Lesson, load_lessons
+
+
+class LessonsPanel(QWidget):
+    """Pick a lesson, read it, press "Load" to set its preset and open its view."""
+
+    load_requested = Signal(str, str)  # preset, view
+
+    def __init__(self, lessons: list[Lesson] | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.lessons = lessons if lessons is not None else load_lessons()
+        self.picker = QComboBox()
+        for i, lesson in enumerate(self.lessons, start=1):
+            self.picker.addItem(f"{i}. {lesson.title}", lesson.name)
+        self.text = QTextBrowser()
+        self.text.setObjectName("lessonText")
+        self.text.setOpenExternalLinks(True)
+        self.buttons = QHBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.picker)
+        layout.addWidget(self.text, 1)
+        layout.addLayout(self.buttons)
+        self.picker.currentIndexChanged.connect(self._show)
+        self._show(0)
+
+    def lesson(self) -> Lesson:
+        return self.lessons[self.picker.currentIndex()]
+
+    def load_buttons(self) -> list[QPushButton]:
+        return [self.buttons.itemAt(i).widget() for i in range(self.buttons.count())]
+
+    def _show(self, index: int) -> None:
+        if not self.lessons:
+            return
+        lesson = self.lessons[index]
+        self.text.setMarkdown(lesson.body)
+        while self.buttons.count():
+            self.buttons.takeAt(0).widget().deleteLater()
+        for preset in lesson.presets:
+            button = QPushButton(f"Load {preset}")
+            button.setToolTip(f"Load this experiment ({preset}) and open the {lesson.view} view")
+            button.clicked.connect(
+                lambda _=False, p=preset: self.load_requested.emit(p, lesson.view)
+            )
+            self.buttons.addWidget(button)
