@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tinyformer.evaluation import AttentionView
-from tinyformer.heads import head_name, head_scores
+from tinyformer.heads import chance_scores, head_name, head_scores
 
 KIND_NAMES = {
     "encoder": "Encoder self-attention",
@@ -130,11 +130,12 @@ class AttentionGrid(QWidget):
         if key != self._layout_key:
             self._rebuild(key)
         scores = head_scores(kind, weights, view.queries[kind], view.keys[kind])
+        chance = chance_scores(kind, *weights.shape[2:], view.queries[kind], view.keys[kind])
         for layer_i, head, plot, img in self.plots:
             img.setImage(weights[layer_i, head], levels=(0.0, 1.0), autoLevels=False)
             off = (kind, layer_i, head) in self.ablated
             img.setOpacity(0.25 if off else 1.0)
-            named = head_name(scores, layer_i, head)
+            named = head_name(scores, layer_i, head, chance)
             title = f"layer {layer_i + 1} · head {head + 1}"
             if off:
                 title += " · OFF"

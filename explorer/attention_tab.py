@@ -106,13 +106,13 @@ class AttentionTab(QWidget):
         if ablated and inspection.ablated == ablated:  # the model with heads off, now
             self.grid.set_view(inspection.attention, inspection.step, ablated)
             self.when.setText(f"step {inspection.step}, heads off")
-        elif index >= 0:
+        elif index >= 0:  # heads just switched off show dimmed until their answer comes
             snap = run.snapshots[index]
             view = AttentionView(snap.attention, labels.queries, labels.keys)
-            self.grid.set_view(view, snap.step)
+            self.grid.set_view(view, snap.step, ablated)
             self.when.setText(f"step {snap.step} ({index + 1} of {n})")
         else:
-            self.grid.set_view(labels, inspection.step)
+            self.grid.set_view(labels, inspection.step, ablated)
         self._show_ablation()
 
     def _sync_slider(self, n: int, index: int) -> None:

@@ -26,13 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from explorer import dialogs
-from explorer.attention_grid import AttentionGrid
+from explorer.attention_tab import AttentionTab
+from explorer.compare_view import CompareView
+from explorer.data_view import DataView
+from explorer.lessons_panel import LessonsPanel
 from explorer.loss_view import LossView
 from explorer.predictions_view import PredictionsView
 from explorer.session import TrainingSession
 from explorer.settings_panel import SettingsPanel
 from explorer.state import AppState, Status, settings_of
 from explorer.storage import remember_settings, restore_settings
+from explorer.sweep_dialog import SweepDialog
 from tinyformer.history import write_csv
 from tinyformer.presets import resource_dir
 from tinyformer.runfile import SUFFIX
@@ -63,14 +67,36 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
 
         self.loss_view = LossView(state)
-        self.attention_view = AttentionGrid()
+        self.attention_tab = AttentionTab(state)
+        self.attention_view = self.attention_tab.grid
         self.predictions_view = PredictionsView(state)
+        self.data_view = DataView(state)
+        self.compare_view = CompareView(state)
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.loss_view, "Loss")
-        self.tabs.addTab(self.attention_view, "Attention")
-        self.tabs.addTab(self.predictions_view, "Predictions")
+        for widget, title in (
+            (self.loss_view, "Loss"),
+            (self.attention_tab, "Attention"),
+            (self.predictions_view, "Predictions"),
+            (self.data_view, "Training data"),
+            (self.compare_view, "Compare"),
+        ):
+            self.tabs.addTab(widget, title)
         self.tabs.currentChanged.connect(lambda _: self._on_frame(force=True))
         self.setCentralWidget(self.tabs)
+
+        self.lessons_panel = LessonsPanel()
+        lessons = QDockWidget("Lessons", self)
+        lessons.setObjectName("lessonsDock")
+        lessons.setWidget(self.lessons_panel)
+        lessons.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lessons)
+        self.lessons_dock = lessons
+        self.lessons_panel.load_requested.connect(self.load_lesson_experiment)
+        self.compare_view.sweep_requested.connect(self.open_sweep)
+        self.sweep_dialog: SweepDialog | None = None
 
         self._build_actions()
         self._build_menus()
@@ -84,7 +110,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(self._on_saved)
         session.typed_ready.connect(self.predictions_view.show_typed)
         self.predictions_view.predict_requested.connect(session.predict)
-        self._attention_key = None
+        self.predictions_view.temperature_changed.connect(session.set_temperature)
         self._last_view_draw = 0.0
         self._last_inspect = 0.0
         self._last_snapshot = 0.0
@@ -187,6 +213,19 @@ class MainWindow(QMainWindow):
         train = self.menuBar().addMenu("&Train")
         for act in (self.act_train, self.act_step, self.act_step_n, self.act_stop, self.act_reset):
             train.addAction(act)
+        self.act_sweep = self._action(
+            "Sweep…", self.open_sweep, None, "Train a grid of settings, one run at a time"
+        )
+        self.act_frames = self._action(
+            "Export attention time-lapse…",
+            self._on_export_frames,
+            None,
+            "Save every attention snapshot of the current view as numbered PNG frames",
+        )
+        tools = self.menuBar().addMenu("T&ools")
+        tools.addAction(self.act_sweep)
+        tools.addAction(self.act_frames)
+        tools.addAction(self.lessons_dock.toggleViewAction())
 
     def _build_status_bar(self) -> None:
         self.status_labels = {name: QLabel() for name in ("state", "step", "loss", "speed", "eta")}
@@ -222,9 +261,11 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         st, run = self.state.status, self.state.run
         valid = self.state.experiment is not None
-        busy = st in (Status.TRAINING, Status.PREPARING)
+        busy = st in (Status.TRAINING, Status.PREPARING, Status.SWEEPING)
         finished = st is Status.FINISHED
         can_train = st is Status.TRAINING or (valid and not busy and not finished)
+        self.act_sweep.setEnabled(st is not Status.PREPARING)
+        self.act_frames.setEnabled(run is not None and len(run.snapshots) > 0)
         self.act_train.setEnabled(can_train)
         self.act_train.setText("Pause" if st is Status.TRAINING else "Train")
         icon = SP.SP_MediaPause if st is Status.TRAINING else SP.SP_MediaPlay
@@ -243,7 +284,10 @@ class MainWindow(QMainWindow):
         self.act_step_n.setEnabled(steppable)
         self.step_n.setEnabled(steppable)
         self.act_stop.setEnabled(
-            run is not None and run.step > 0 and not finished and st is not Status.PREPARING
+            run is not None
+            and run.step > 0
+            and not finished
+            and st not in (Status.PREPARING, Status.SWEEPING)
         )
         self.act_reset.setEnabled(valid and not busy and run is not None and run.step > 0)
         self.act_save.setEnabled(run is not None and not busy)
@@ -301,29 +345,47 @@ class MainWindow(QMainWindow):
             self.loss_view.refresh()
         if current is self.predictions_view or force:
             self.predictions_view.refresh()
-        if current is self.attention_view or force:
-            self._refresh_attention()
+        if current is self.attention_tab or force:
+            if live and now - self._last_snapshot > LIVE_ATTENTION_S:
+                self._last_snapshot = now
+                self.session.snapshot()
+            self.attention_tab.refresh()
+        if current is self.data_view:
+            self.data_view.refresh()
 
-    def _refresh_attention(self) -> None:
-        run = self.state.run
-        inspection = None if run is None else run.inspection
-        latest = None if run is None or not len(run.snapshots) else run.snapshots[-1]
-        key = (
-            id(run),
-            None if inspection is None else inspection.step,
-            None if latest is None else latest.step,
-        )
-        if key == self._attention_key:
+    # lessons and tools -------------------------------------------------------------------
+
+    def load_lesson_experiment(self, preset: str, view: str) -> None:
+        """A lesson's "Load" button: its preset in every widget, its view in front."""
+        if self.state.status in (Status.TRAINING, Status.SWEEPING):
+            self.session.pause()
+        self.state.load_preset(preset)
+        if self.state.run is not None and self.state.settings_differ_from_run():
+            return  # the user kept the old run: leave the view as it is
+        titles = [self.tabs.tabText(i) for i in range(self.tabs.count())]
+        if view in titles:
+            self.tabs.setCurrentIndex(titles.index(view))
+        self.statusBar().showMessage(f"Loaded {preset}: press Train (Space)", 8000)
+
+    def open_sweep(self) -> None:
+        if self.sweep_dialog is None:
+            self.sweep_dialog = SweepDialog(self.state, self.session, self)
+        self.sweep_dialog.show()
+        self.sweep_dialog.raise_()
+
+    def _on_export_frames(self) -> None:
+        folder = str(self.store.value("last_dir", str(Path.home())))
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the frames", folder)
+        if not folder:
             return
-        self._attention_key = key
-        if inspection is None:
-            self.attention_view.set_view(None)
+        self.store.setValue("last_dir", folder)
+        self.tabs.setCurrentWidget(self.attention_tab)
+        try:
+            n = self.attention_tab.export_frames(folder)
+        except OSError as e:
+            self._error("Could not write the frames", str(e))
             return
-        view, step = inspection.attention, inspection.step
-        if latest is not None and latest.step > step:  # a newer snapshot, same probe
-            view = type(view)(latest.attention, view.queries, view.keys)
-            step = latest.step
-        self.attention_view.set_view(view, step)
+        self.statusBar().showMessage(f"{n} frames written to {folder}", 5000)
 
     def _update_status(self, run) -> None:
         labels = self.status_labels

@@ -6,6 +6,7 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -50,8 +51,20 @@ def examples_html(inspection) -> str:
         f"<p><b>Step {inspection.step}</b>: {right}/{len(inspection.examples)} of these "
         "held-out examples exactly right by greedy decoding. Teacher-forced: each position "
         "is given the true previous tokens. Greedy: the model feeds back its own tokens. "
-        "Small numbers are the probability of the chosen token.</p>"
+        "Small numbers are the probability of the chosen token"
+        + (
+            f", from a softmax at temperature {inspection.temperature:g}.</p>"
+            if inspection.temperature != 1.0
+            else ".</p>"
+        )
     )
+    if inspection.ablated:
+        names = ", ".join(f"{k} L{layer + 1}H{h + 1}" for k, layer, h in sorted(inspection.ablated))
+        e = inspection.ablated_eval
+        parts.append(
+            f"<p style='color:{WRONG}'>Heads switched off: {names}. Held-out exact match "
+            f"without them: {e.exact_match:.1%} (token accuracy {e.token_accuracy:.1%}).</p>"
+        )
     for i, e in enumerate(inspection.examples, start=1):
         verdict = "right" if e.exact else "wrong"
         color = RIGHT if e.exact else WRONG
@@ -82,6 +95,7 @@ def typed_html(result: TypedResult) -> str:
 
 class PredictionsView(QWidget):
     predict_requested = Signal(str)
+    temperature_changed = Signal(float)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +112,16 @@ class PredictionsView(QWidget):
         self.result.setObjectName("typedResult")
         self.result.setMaximumHeight(140)
         self.attention = AttentionGrid()
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.05, 20.0)
+        self.temperature.setSingleStep(0.25)
+        self.temperature.setDecimals(2)
+        self.temperature.setValue(1.0)
+        self.temperature.setToolTip(
+            "Softmax temperature of the output probabilities: below 1 sharpens them, above 1 "
+            "flattens them. The greedy choice (the most likely token) does not change."
+        )
+        self.temperature.valueChanged.connect(self.temperature_changed)
 
         box = QWidget()
         lower = QVBoxLayout(box)
@@ -106,6 +130,9 @@ class PredictionsView(QWidget):
         row.addWidget(QLabel("Your input:"))
         row.addWidget(self.input, 1)
         row.addWidget(self.button)
+        row.addSpacing(16)
+        row.addWidget(QLabel("Temperature:"))
+        row.addWidget(self.temperature)
         lower.addLayout(row)
         lower.addWidget(self.result)
         lower.addWidget(self.attention, 1)
@@ -122,7 +149,7 @@ class PredictionsView(QWidget):
     def refresh(self) -> None:
         run = self.state.run
         inspection = None if run is None else run.inspection
-        key = (id(run), None if inspection is None else inspection.step)
+        key = (id(run), None if inspection is None else id(inspection))
         if key == self._drawn:
             return
         self._drawn = key

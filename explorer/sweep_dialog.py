@@ -89,8 +89,8 @@ class SweepDialog(QDialog):
         self.second.setCurrentText("heads")
         self.first_values = QLineEdit("1, 2, 3, 4")
         self.second_values = QLineEdit("1, 2, 4")
-        self.metric = QComboBox()
-        self.metric.addItems(list(METRICS))
+        self.metric_box = QComboBox()
+        self.metric_box.addItems(list(METRICS))
         self.message = QLabel("Each run trains the current settings with the values changed, "
                               "one run at a time.")  # fmt: skip
         self.message.setWordWrap(True)
@@ -112,7 +112,7 @@ class SweepDialog(QDialog):
         row2.addWidget(self.second_values, 1)
         form.addRow("Sweep", row1)
         form.addRow("and", row2)
-        form.addRow("Plot", self.metric)
+        form.addRow("Plot", self.metric_box)
         buttons = QHBoxLayout()
         buttons.addWidget(self.progress, 1)
         buttons.addWidget(self.start)
@@ -126,7 +126,7 @@ class SweepDialog(QDialog):
 
         self.start.clicked.connect(self._on_start)
         self.cancel.clicked.connect(self._on_cancel)
-        self.metric.currentTextChanged.connect(lambda _: self._draw())
+        self.metric_box.currentTextChanged.connect(lambda _: self._draw())
         session.sweep_progress.connect(self._on_progress)
         session.sweep_result.connect(self._on_result)
         session.sweep_finished.connect(self._on_finished)
@@ -186,8 +186,8 @@ class SweepDialog(QDialog):
     def _draw(self) -> None:
         self.plot.clear()
         self.legend.clear()
-        metric = METRICS[self.metric.currentText()]
-        self.plot.setLabel("left", f"final held-out {self.metric.currentText()}")
+        metric = METRICS[self.metric_box.currentText()]
+        self.plot.setLabel("left", f"final held-out {self.metric_box.currentText()}")
         lines: dict = {}
         for r in self.results:
             part, key, _ = PARAMETERS[self.first_label]

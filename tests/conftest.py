@@ -48,3 +48,33 @@ def no_unexpected_questions(monkeypatch):
 
     monkeypatch.setattr(dialogs, "confirm", unexpected)
     monkeypatch.setattr(dialogs, "ask_save", unexpected)
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    """The app on a tiny copy experiment that trains in well under a second."""
+    from explorer import dialogs
+    from explorer.app import create_app
+
+    answers = {"confirm": True, "save": "discard", "asked": []}
+
+    def confirm(parent, title, text, yes="Discard"):
+        answers["asked"].append(title)
+        return answers["confirm"]
+
+    monkeypatch.setattr(dialogs, "confirm", confirm)
+    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: answers["save"])
+
+    _, win = create_app()
+    qtbot.addWidget(win)
+    state = win.state
+    state.load_preset("copy")
+    state.set_settings("model", {"d_model": 16, "n_heads": 2, "d_ff": 32})
+    state.set_settings(
+        "train",
+        {"steps": 30, "eval_size": 16, "eval_every": 10, "batch_size": 8, "snapshot_every": 5},
+    )
+    win.answers = answers
+    yield win
+    win.close()
+    assert not win.session.thread.isRunning()

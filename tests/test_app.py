@@ -12,45 +12,8 @@ from PySide6.QtWidgets import QMessageBox
 from explorer import dialogs
 from explorer.app import create_app
 from explorer.state import Status
+from tests.app_helpers import WAIT_MS, train_to_end, wait_for
 from tinyformer.runfile import load_run
-
-WAIT_MS = 20_000
-
-
-@pytest.fixture
-def window(qtbot, monkeypatch):
-    """The app on a tiny copy experiment that trains in well under a second."""
-    answers = {"confirm": True, "save": "discard", "asked": []}
-
-    def confirm(parent, title, text, yes="Discard"):
-        answers["asked"].append(title)
-        return answers["confirm"]
-
-    monkeypatch.setattr(dialogs, "confirm", confirm)
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: answers["save"])
-    _, win = create_app()
-    qtbot.addWidget(win)
-    state = win.state
-    state.load_preset("copy")
-    state.set_settings("model", {"d_model": 16, "n_heads": 2, "d_ff": 32})
-    state.set_settings(
-        "train",
-        {"steps": 30, "eval_size": 16, "eval_every": 10, "batch_size": 8, "snapshot_every": 5},
-    )
-    win.answers = answers
-    yield win
-    win.close()
-    assert not win.session.thread.isRunning()
-
-
-def wait_for(qtbot, win, status: Status, timeout: int = WAIT_MS) -> None:
-    qtbot.waitUntil(lambda: win.state.status is status, timeout=timeout)
-
-
-def train_to_end(qtbot, win) -> None:
-    win.act_train.trigger()
-    wait_for(qtbot, win, Status.FINISHED)
-
 
 # the settings panel -----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from tests.helpers import call, random_config
 from tinyformer import build_model
 from tinyformer.heads import (
     anti_diagonal,
+    chance_scores,
     diagonal,
     head_name,
     head_scores,
@@ -85,3 +86,17 @@ def test_head_mask_is_checked():
         model(x, head_mask={"cross": torch.ones(1, 2)})
     with pytest.raises(ValueError, match=r"must have shape \(1, 2\)"):
         model(x, head_mask={"decoder": torch.ones(2, 2)})
+
+
+def test_even_causal_attention_is_not_named_but_a_shared_previous_token_head_is():
+    t = 15
+    tokens = [str(i) for i in range(t)]
+    even = np.tril(np.ones((t, t)))
+    even = (even / even.sum(-1, keepdims=True))[None, None]
+    chance = chance_scores("decoder", t, t, tokens, tokens)
+    assert chance["previous-token"] == previous_token(even)[0, 0]
+    assert head_name(head_scores("decoder", even, tokens, tokens), 0, 0, chance) is None
+    # a head putting 0.4 on i - 1 and spreading the rest evenly is a previous-token head
+    shared = 0.6 * even + 0.4 * _pattern(t, lambda i: max(i - 1, 0))
+    name = head_name(head_scores("decoder", shared, tokens, tokens), 0, 0, chance)
+    assert name is not None and name[0] == "previous-token head"

@@ -1,0 +1,16 @@
+"""Helpers for driving the app in tests (the `window` fixture lives in conftest.py)."""
+
+from __future__ import annotations
+
+from explorer.state import Status
+
+WAIT_MS = 20_000
+
+
+def wait_for(qtbot, win, status: Status, timeout: int = WAIT_MS) -> None:
+    qtbot.waitUntil(lambda: win.state.status is status, timeout=timeout)
+
+
+def train_to_end(qtbot, win) -> None:
+    win.act_train.trigger()
+    wait_for(qtbot, win, Status.FINISHED)
