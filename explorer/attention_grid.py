@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from tinyformer.evaluation import AttentionView
@@ -24,8 +24,16 @@ MAX_TICK_LABELS = 24
 COLORMAP = "viridis"
 
 
-def _ticks(labels: list[str]) -> list[list[tuple[float, str]]]:
-    every = max(1, -(-len(labels) // MAX_TICK_LABELS))
+def _ticks(
+    labels: list[str], room_px: float | None = None, vertical: bool = False
+) -> list[list[tuple[float, str]]]:
+    """Every label, or every k-th when `room_px` (the axis length) is too short for all."""
+    most = MAX_TICK_LABELS
+    if room_px is not None:
+        widest = max((len(t) for t in labels), default=1)
+        need = 14 if vertical else 7 * widest + 6  # a line of text, or the label's width
+        most = min(most, max(2, int(room_px // need)))
+    every = max(1, -(-len(labels) // most))
     return [[(i + 0.5, t) for i, t in enumerate(labels) if i % every == 0]]
 
 
@@ -55,6 +63,7 @@ class AttentionGrid(QWidget):
         self.plots: list[tuple[int, int, pg.PlotItem, pg.ImageItem]] = []
         self.colorbar: pg.ColorBarItem | None = None
         self._layout_key: tuple | None = None
+        self._ticks_fitted = False
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Attention:"))
@@ -136,14 +145,18 @@ class AttentionGrid(QWidget):
             off = (kind, layer_i, head) in self.ablated
             img.setOpacity(0.25 if off else 1.0)
             named = head_name(scores, layer_i, head, chance)
-            title = f"layer {layer_i + 1} · head {head + 1}"
+            title = f"layer {layer_i + 1} · head {head + 1}<br>"
             if off:
-                title += " · OFF"
+                title += "OFF"
             elif named is not None:
-                title += f" · {named[0]} {named[1]:.2f}"
+                title += f"{named[0]} {named[1]:.2f}"
             if self.titles.get((layer_i, head)) != title:  # setTitle relays out: only on change
                 self.titles[(layer_i, head)] = title
-                plot.setTitle(title, size="9pt", color="#b42318" if off else "#333")
+                plot.setTitle(title, size="8pt", color="#b42318" if off else "#333")
+                plot.titleLabel.setMinimumWidth(0)  # a long name must not widen the grid
+        if not self._ticks_fitted:
+            self._ticks_fitted = True
+            QTimer.singleShot(0, self._fit_ticks)  # after the layout has sized the plots
         step = "" if self.step is None else f"step {self.step}: "
         self.caption.setText(f"{step}rows are queries, columns are keys; each row sums to 1")
 
@@ -153,6 +166,7 @@ class AttentionGrid(QWidget):
         self.titles = {}
         self.colorbar = None
         self._layout_key = key
+        self._ticks_fitted = False
         if key is None:
             return
         kind, layers, shape = key[0], key[1], key[2]
@@ -178,6 +192,20 @@ class AttentionGrid(QWidget):
         )
         self.colorbar.setImageItem(images)
         self.canvas.addItem(self.colorbar, row=0, col=n_heads, rowspan=max(1, len(layers)))
+
+    def _fit_ticks(self) -> None:
+        """Thin out the key labels so that they never overlap at the plots' current width."""
+        if self.view is None or self.kind() is None:
+            return
+        keys, queries = self.view.keys[self.kind()], self.view.queries[self.kind()]
+        for _, _, plot, _ in self.plots:
+            box = plot.vb.sceneBoundingRect()
+            plot.getAxis("bottom").setTicks(_ticks(keys, box.width() or None))
+            plot.getAxis("left").setTicks(_ticks(queries, box.height() or None, vertical=True))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_ticks()
 
     # hover and click ---------------------------------------------------------------------
 

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QScrollArea,
     QTableWidget,
@@ -37,10 +36,14 @@ def table_widget(table: Table) -> QTableWidget:
                 item.setBackground(QBrush(SHADE))
             widget.setItem(r, c, item)
     header = widget.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     header.setDefaultSectionSize(CELL + 14)
+    header.setMinimumSectionSize(CELL)
+    widget.resizeColumnsToContents()  # "<sep>", "<mask>" fit; single digits stay narrow
+    for c in range(cols):
+        widget.setColumnWidth(c, max(widget.columnWidth(c), CELL + 4))
     widget.verticalHeader().setDefaultSectionSize(CELL - 8)
-    height = widget.horizontalHeader().height() + rows * (CELL - 8) + 6
+    scrollbar = widget.horizontalScrollBar().sizeHint().height()
+    height = header.sizeHint().height() + rows * (CELL - 8) + scrollbar + 4
     widget.setFixedHeight(min(height, 420))
     widget.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return widget

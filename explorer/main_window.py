@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
 
         self.lessons_panel = LessonsPanel()
+        self.lessons_panel.setMaximumWidth(340)
         lessons = QDockWidget("Lessons", self)
         lessons.setObjectName("lessonsDock")
         lessons.setWidget(self.lessons_panel)

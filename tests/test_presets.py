@@ -75,7 +75,7 @@ def test_the_leak_fits_the_training_data_but_fails_greedy(seed):
     event, trainer = trained("no-causal-mask", seed)
     assert trainer.history.steps["loss"].y[-1] < 0.01  # measured: 0.0000
     assert event.token_accuracy >= 0.99  # teacher-forced, the answer is visible
-    assert event.exact_match <= 0.6  # measured 0.48..0.51: only the lucky phase
+    assert event.exact_match <= 0.6  # measured 0.46..0.55: only the lucky phase
 
 
 @pytest.mark.slow
