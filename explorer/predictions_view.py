@@ -121,7 +121,8 @@ class PredictionsView(QWidget):
             "Softmax temperature of the output probabilities: below 1 sharpens them, above 1 "
             "flattens them. The greedy choice (the most likely token) does not change."
         )
-        self.temperature.valueChanged.connect(self.temperature_changed)
+        self.temperature.valueChanged.connect(self._on_temperature)
+        self._typed_text = ""  # the input whose answer is shown, asked again on changes
 
         box = QWidget()
         lower = QVBoxLayout(box)
@@ -158,7 +159,13 @@ class PredictionsView(QWidget):
         else:
             self.examples.setHtml(examples_html(inspection))
 
+    def _on_temperature(self, value: float) -> None:
+        self.temperature_changed.emit(value)
+        if self._typed_text:  # its probabilities change too: ask again (queued after)
+            self.predict_requested.emit(self._typed_text)
+
     def show_typed(self, result: TypedResult) -> None:
+        self._typed_text = result.text
         self.result.setHtml(typed_html(result))
         self.attention.set_view(result.attention)
 
@@ -171,6 +178,7 @@ class PredictionsView(QWidget):
         self.input.setEnabled(has_run)
         self.button.setEnabled(has_run)
         self.attention.set_view(None)
+        self._typed_text = ""
         if has_run:
             self.result.setHtml(
                 "<p>Type an input above and press Enter to see the model's "

@@ -231,3 +231,27 @@ def test_every_lesson_loads_its_experiment_and_opens_its_view(window):
         assert window.state.preset == lesson.presets[0]
         assert window.state.experiment == window.state.presets[lesson.presets[0]].experiment
         assert titles[window.tabs.currentIndex()] == lesson.view
+
+
+# temperature -------------------------------------------------------------------------------
+
+
+def test_temperature_rescales_every_shown_probability_but_not_the_answer(window, qtbot):
+    train_to_end(qtbot, window)
+    before = _with_inspection(qtbot, window)
+    view = window.predictions_view
+    view.input.setText("3 1 4 1 5 9 2 6 5 3")
+    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS) as typed:
+        view.button.click()
+    cold = typed.args[0].prediction
+    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS) as typed:
+        view.temperature.setValue(4.0)  # the shown answer is asked again at the new value
+    hot = typed.args[0].prediction
+    assert hot.output == cold.output
+    assert max(hot.probs) < max(cold.probs)
+    qtbot.waitUntil(lambda: window.state.run.inspection.temperature == 4.0, timeout=WAIT_MS)
+    after = window.state.run.inspection
+    assert [e.greedy for e in after.examples] == [e.greedy for e in before.examples]
+    assert sum(map(sum, (e.greedy_probs for e in after.examples))) < sum(
+        map(sum, (e.greedy_probs for e in before.examples))
+    )
