@@ -207,8 +207,9 @@ def test_attention_grid_shows_layers_by_heads_with_token_labels(window, qtbot):
         lambda: window.state.run is not None and window.state.run.inspection is not None,
         timeout=WAIT_MS,
     )
-    window.tabs.setCurrentWidget(window.attention_view)
+    window.tabs.setCurrentWidget(window.attention_tab)  # showing it draws it
     grid = window.attention_view
+    assert grid.kind_box.count() > 0
     kinds = [grid.kind_box.itemData(i) for i in range(grid.kind_box.count())]
     assert kinds == ["encoder", "decoder", "cross"]
     grid.kind_box.setCurrentIndex(kinds.index("cross"))
