@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 
@@ -17,15 +16,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from explorer.app import create_app
 
-    app, window = create_app(parsed.run)
-    code = app.exec()
-    # The window has stopped the training thread and saved the settings. Skip the
-    # interpreter's teardown: with PySide6 and torch loaded it can abort in none_dealloc
-    # (a refcount bug in an extension), turning a clean quit into a crash report.
-    window.store.sync()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    app, _window = create_app(parsed.run)  # the window must outlive exec()
+    return app.exec()
 
 
 if __name__ == "__main__":

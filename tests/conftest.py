@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -13,23 +12,6 @@ import torch
 
 # Tiny models run fastest on one thread, and tests must not fight each other for cores.
 torch.set_num_threads(1)
-
-
-EXIT_STATUS = pytest.StashKey[int]()
-
-
-def pytest_sessionfinish(session, exitstatus):
-    session.config.stash[EXIT_STATUS] = int(exitstatus)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):
-    """Leave without the interpreter's teardown, once pytest has reported everything: with
-    PySide6 and torch loaded, teardown can abort in none_dealloc (a refcount bug in an
-    extension), which would turn a green run into a failed one."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(config.stash.get(EXIT_STATUS, 0))
 
 
 @pytest.fixture(autouse=True)

@@ -196,7 +196,8 @@ def attention_for(
         _, attention = model(**batch.inputs, return_attention=True, head_mask=head_mask)
     finally:
         model.train(was_training)
-    weights = {k: v[:, 0].float().cpu().numpy() for k, v in attention.items()}  # (L, H, Tq, Tk)
+    # (L, H, T_q, T_k) each, copied: a numpy view would keep the whole tensor alive.
+    weights = {k: v[:, 0].float().cpu().numpy().copy() for k, v in attention.items()}
     names = {k: task.vocab.decode(v[0].tolist()) for k, v in batch.inputs.items() if _ids(k, v)}
     if arch == "encoder-decoder":
         src, tgt = names["src"], names["tgt"]

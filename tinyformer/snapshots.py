@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from tinyformer.events import Snapshot
@@ -70,7 +69,7 @@ class SnapshotLog:
     def from_state(cls, state: dict) -> SnapshotLog:
         def unpack(d: dict) -> Snapshot:
             return Snapshot(
-                int(d["step"]), {k: np.asarray(v.numpy()) for k, v in d["attention"].items()}
+                int(d["step"]), {k: v.numpy().copy() for k, v in d["attention"].items()}
             )
 
         log = cls()
