@@ -28,7 +28,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def headless(preset: str, steps: int, threads: int) -> float:
     from tinyformer.presets import get_preset
-    from tinyformer.trainer import Trainer
+    from tinyformer.training.trainer import Trainer
 
     trainer = Trainer(
         get_preset(preset).experiment.replace(train={"steps": steps}), device="cpu", threads=threads

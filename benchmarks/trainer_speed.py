@@ -20,7 +20,7 @@ import time
 import torch
 
 from tinyformer.presets import load_presets
-from tinyformer.trainer import Trainer
+from tinyformer.training.trainer import Trainer
 
 
 def steps_per_second(name: str, threads: int, blocks: int = 3, steps: int = 40) -> float:

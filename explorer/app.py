@@ -10,9 +10,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from explorer.core.session import TrainingSession
+from explorer.core.state import AppState
 from explorer.main_window import MainWindow
-from explorer.session import TrainingSession
-from explorer.state import AppState
 from explorer.storage import restore_last_settings
 from tinyformer.presets import resource_dir
 

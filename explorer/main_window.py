@@ -25,21 +25,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer import dialogs
-from explorer.attention_tab import AttentionTab
-from explorer.compare_view import CompareView
-from explorer.data_view import DataView
-from explorer.lessons_panel import LessonsPanel
-from explorer.loss_view import LossView
-from explorer.predictions_view import PredictionsView
-from explorer.session import TrainingSession
-from explorer.settings_panel import SettingsPanel
-from explorer.state import AppState, Status, settings_of
+from explorer.core.session import TrainingSession
+from explorer.core.state import AppState, Status, settings_of
 from explorer.storage import remember_settings, restore_settings
-from explorer.sweep_dialog import SweepDialog
-from tinyformer.history import write_csv
+from explorer.views import dialogs
+from explorer.views.attention_tab import AttentionTab
+from explorer.views.compare_view import CompareView
+from explorer.views.data_view import DataView
+from explorer.views.lessons_panel import LessonsPanel
+from explorer.views.loss_view import LossView
+from explorer.views.predictions_view import PredictionsView
+from explorer.views.settings_panel import SettingsPanel
+from explorer.views.sweep_dialog import SweepDialog
 from tinyformer.presets import resource_dir
-from tinyformer.runfile import SUFFIX
+from tinyformer.training.history import write_csv
+from tinyformer.training.runfile import SUFFIX
 
 SP = QStyle.StandardPixmap
 FRAME_MS = 33  # the status bar updates at ~30 fps
@@ -370,7 +370,13 @@ class MainWindow(QMainWindow):
 
     def open_sweep(self) -> None:
         if self.sweep_dialog is None:
-            self.sweep_dialog = SweepDialog(self.state, self.session, self)
+            dialog = SweepDialog(self.state, self)
+            dialog.start_requested.connect(self.session.sweep)
+            dialog.cancel_requested.connect(self.session.cancel_sweep)
+            self.session.sweep_progress.connect(dialog.on_progress)
+            self.session.sweep_result.connect(dialog.on_result)
+            self.session.sweep_finished.connect(dialog.on_finished)
+            self.sweep_dialog = dialog
         self.sweep_dialog.show()
         self.sweep_dialog.raise_()
 

@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMainWindow
 
-from explorer.state import AppState
+from explorer.core.state import AppState
 
 
 def remember_settings(store: QSettings, window: QMainWindow, settings: dict | None) -> None:

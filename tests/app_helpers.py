@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.state import Status
+from explorer.core.state import Status
 
 WAIT_MS = 20_000
 

@@ -22,7 +22,7 @@ def no_thread_left_running():
     left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
     left = [t for t in left if not isinstance(t, threading._DummyThread)]  # Qt's, below
     assert not left, f"threads left running: {left}"
-    from explorer.session import THREADS
+    from explorer.core.session import THREADS
 
     running = [t for t in THREADS if t.isRunning()]
     assert not running, f"training threads left running: {running}"
@@ -41,7 +41,7 @@ def private_qsettings(tmp_path, monkeypatch):
 @pytest.fixture(autouse=True)
 def no_unexpected_questions(monkeypatch):
     """A modal question no test arranged for fails the test instead of hanging it."""
-    from explorer import dialogs
+    from explorer.views import dialogs
 
     def unexpected(*args, **kwargs):
         raise AssertionError(f"unexpected dialog: {args[1:]}")
@@ -53,8 +53,8 @@ def no_unexpected_questions(monkeypatch):
 @pytest.fixture
 def window(qtbot, monkeypatch):
     """The app on a tiny copy experiment that trains in well under a second."""
-    from explorer import dialogs
     from explorer.app import create_app
+    from explorer.views import dialogs
 
     answers = {"confirm": True, "save": "discard", "asked": []}
 

@@ -9,11 +9,11 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from explorer import dialogs
 from explorer.app import create_app
-from explorer.state import Status
+from explorer.core.state import Status
+from explorer.views import dialogs
 from tests.app_helpers import WAIT_MS, train_to_end, wait_for
-from tinyformer.runfile import load_run
+from tinyformer.training.runfile import load_run
 
 # the settings panel -----------------------------------------------------------------------
 
@@ -303,7 +303,7 @@ def test_save_open_and_export(window, qtbot, tmp_path):
     assert window.state.settings["task"]["name"] == "copy" and window.state.run.step == 30
     window.loss_view.refresh()
     assert window.loss_view.points() == 30
-    from tinyformer.history import write_csv
+    from tinyformer.training.history import write_csv
 
     write_csv(window.state.run.history, tmp_path / "loss.csv")
     with open(tmp_path / "loss.csv") as f:
@@ -358,8 +358,8 @@ def test_last_settings_are_remembered(qtbot, monkeypatch):
 
 def test_a_run_given_on_the_command_line_is_opened(qtbot, tmp_path, monkeypatch):
     from tinyformer.presets import get_preset
-    from tinyformer.runfile import save_run
-    from tinyformer.trainer import Trainer
+    from tinyformer.training.runfile import save_run
+    from tinyformer.training.trainer import Trainer
 
     monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: "discard")
     exp = get_preset("copy").experiment.replace(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, Qt
 
-from explorer.state import Status
-from explorer.sweep_dialog import parse_values, sweep_jobs
+from explorer.core.state import Status
+from explorer.views.sweep_dialog import parse_values, sweep_jobs
 from tests.app_helpers import WAIT_MS, train_to_end, wait_for
 
 

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 
 from tinyformer import ModelConfig, build_model
-from tinyformer.generate import greedy_encoder_decoder
-from tinyformer.vocab import BOS, Vocab
+from tinyformer.inspect.generate import greedy_encoder_decoder
+from tinyformer.tasks.vocab import BOS, Vocab
 
 VOCAB = Vocab(("0", "1"))
 SEQ = torch.tensor([VOCAB.encode(["1", "0", "1", "0", "1", "0", "1", "0", "1", "0"])])  # (1, 10)

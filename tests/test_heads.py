@@ -9,7 +9,7 @@ import torch
 
 from tests.helpers import call, random_config
 from tinyformer import build_model
-from tinyformer.heads import (
+from tinyformer.inspect.heads import (
     anti_diagonal,
     chance_scores,
     diagonal,

@@ -10,14 +10,14 @@ import numpy as np
 import pytest
 
 from tests.test_presets import SEEDS, trained
-from tinyformer.batch_tables import batch_tables
-from tinyformer.evaluation import attention_for, predict
-from tinyformer.heads import chance_scores, head_name, head_scores
+from tinyformer.inspect.evaluation import attention_for, predict
+from tinyformer.inspect.heads import chance_scores, head_name, head_scores
 from tinyformer.lessons import VIEWS, load_lessons, parse_lesson
 from tinyformer.presets import load_presets
 from tinyformer.tasks import make_task
-from tinyformer.trainer import Trainer
-from tinyformer.vocab import EOS
+from tinyformer.tasks.tables import batch_tables
+from tinyformer.tasks.vocab import EOS
+from tinyformer.training.trainer import Trainer
 
 
 def test_at_least_six_lessons_load_with_known_presets_and_views():

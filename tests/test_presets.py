@@ -12,7 +12,7 @@ import random
 import pytest
 
 from tinyformer.presets import load_presets
-from tinyformer.trainer import Trainer
+from tinyformer.training.trainer import Trainer
 
 REQUIRED = (
     "article",

@@ -6,8 +6,15 @@ import pytest
 import torch
 
 from tests.test_trainer import tiny
-from tinyformer.runfile import FORMAT, RunFileError, load_run, read_state, run_state, save_run
-from tinyformer.trainer import Trainer
+from tinyformer.training.runfile import (
+    FORMAT,
+    RunFileError,
+    load_run,
+    read_state,
+    run_state,
+    save_run,
+)
+from tinyformer.training.trainer import Trainer
 
 
 @pytest.fixture

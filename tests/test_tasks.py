@@ -7,10 +7,10 @@ import random
 import pytest
 import torch
 
-from tinyformer.batching import IGNORE
 from tinyformer.tasks import TaskConfig, make_task
+from tinyformer.tasks.batching import IGNORE
 from tinyformer.tasks.masked import MaskedTask
-from tinyformer.vocab import BOS, EOS, MASK, SEP
+from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
 
 
 def _task(name, **kw):

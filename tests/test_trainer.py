@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from tinyformer.events import EvalEvent, Snapshot, StepEvent
-from tinyformer.experiment import Experiment, TrainConfig
-from tinyformer.history import Series
-from tinyformer.runfile import load_run, save_run
-from tinyformer.snapshots import SnapshotLog
-from tinyformer.trainer import Trainer, TrainingDiverged
+from tinyformer.training.events import EvalEvent, Snapshot, StepEvent
+from tinyformer.training.experiment import Experiment, TrainConfig
+from tinyformer.training.history import Series
+from tinyformer.training.runfile import load_run, save_run
+from tinyformer.training.snapshots import SnapshotLog
+from tinyformer.training.trainer import Trainer, TrainingDiverged
 
 TINY = {"d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32}
 
@@ -155,7 +155,7 @@ def test_a_preset_with_the_same_seed_gives_the_same_loss_history():
 
 
 def test_inspect_examples_lines_up_with_the_answers():
-    from tinyformer.evaluation import inspect_examples
+    from tinyformer.inspect.evaluation import inspect_examples
 
     for arch, task in (
         ("encoder-decoder", "copy"),

@@ -13,13 +13,13 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
-from tinyformer.evaluation import predict
-from tinyformer.events import EvalEvent, StepEvent
+from tinyformer.inspect.evaluation import predict
 from tinyformer.presets import get_preset, load_presets
 from tinyformer.progress import ProgressBar
-from tinyformer.runfile import SUFFIX, RunFileError, load_run, save_run
-from tinyformer.trainer import Trainer, TrainingDiverged
-from tinyformer.vocab import EOS
+from tinyformer.tasks.vocab import EOS
+from tinyformer.training.events import EvalEvent, StepEvent
+from tinyformer.training.runfile import SUFFIX, RunFileError, load_run, save_run
+from tinyformer.training.trainer import Trainer, TrainingDiverged
 
 BAD_INPUT = 2
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from tinyformer.experiment import Experiment
+from tinyformer.training.experiment import Experiment
 
 PACKAGE = "tinyformer_resources"
 

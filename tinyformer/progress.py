@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from tinyformer.events import StepEvent
+from tinyformer.training.events import StepEvent
 
 REDRAW_S = 0.1
 WIDTH = 24

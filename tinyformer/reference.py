@@ -13,11 +13,11 @@ import re
 import torch
 from torch import Tensor, nn
 
-from tinyformer.config import ModelConfig
+from tinyformer.model.config import ModelConfig
 
 
 def _sinusoid(max_len: int, d_model: int) -> Tensor:
-    # Written as in the Annotated Transformer, independently of tinyformer.embedding.
+    # Written as in the Annotated Transformer, independently of tinyformer.model.embedding.
     position = torch.arange(max_len).unsqueeze(1).float()
     div_term = torch.exp(torch.arange(0, d_model, 2).float() * -(math.log(10000.0) / d_model))
     pe = torch.zeros(max_len, d_model)

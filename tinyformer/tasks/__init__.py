@@ -1,9 +1,13 @@
-"""Toy sequence tasks: each makes examples and batches for the architectures it supports."""
+"""The tasks layer: vocabularies, toy sequence tasks, and the batches each architecture
+trains on (and the tables that show them).
+
+It may import the model layer (for the names of the architectures), nothing above.
+"""
 
 from __future__ import annotations
 
-from tinyformer.batching import IGNORE, Example
 from tinyformer.tasks.base import Task, TaskConfig
+from tinyformer.tasks.batching import IGNORE, Example
 from tinyformer.tasks.custom import CustomTask, parse_examples
 from tinyformer.tasks.induction import InductionTask
 from tinyformer.tasks.masked import MaskedTask

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from tinyformer.batching import (
+from tinyformer.model.config import settings_from_dict
+from tinyformer.tasks.batching import (
     Batch,
     Example,
     decoder_only_batch,
     encoder_decoder_batch,
     encoder_only_batch,
 )
-from tinyformer.config import settings_from_dict
-from tinyformer.vocab import Vocab
+from tinyformer.tasks.vocab import Vocab
 
 MAX_SEQ_LEN = 256
 MAX_SYMBOLS = 1000

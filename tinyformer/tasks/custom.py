@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from tinyformer.batching import Example
 from tinyformer.tasks.base import MAX_SEQ_LEN, MAX_SYMBOLS, Task, TaskConfig
-from tinyformer.vocab import SPECIALS, Vocab
+from tinyformer.tasks.batching import Example
+from tinyformer.tasks.vocab import SPECIALS, Vocab
 
 ARROW = "->"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from tinyformer.batching import Example
 from tinyformer.tasks.base import Task, TaskConfig, number_symbols
-from tinyformer.vocab import Vocab
+from tinyformer.tasks.batching import Example
+from tinyformer.tasks.vocab import Vocab
 
 MIN_PERIOD = 2
 

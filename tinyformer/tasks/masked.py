@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from tinyformer.batching import IGNORE, Example
 from tinyformer.tasks.base import Task, TaskConfig, number_symbols
-from tinyformer.vocab import MASK, SPECIALS, Vocab
+from tinyformer.tasks.batching import IGNORE, Example
+from tinyformer.tasks.vocab import MASK, SPECIALS, Vocab
 
 MASK_RATE = 0.15  # BERT: 15% of positions are chosen for prediction,
 KEEP_AS_MASK = 0.8  # 80% of those become <mask>,

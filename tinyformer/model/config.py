@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 T = TypeVar("T")
 
-ARCHS = ("encoder-decoder", "decoder-only", "encoder-only")
-POSITIONALS = ("sinusoidal", "learned", "none")
+# The closed sets of words, each written once; every other list of them is derived here.
+Arch = Literal["encoder-decoder", "decoder-only", "encoder-only"]
+Positional = Literal["sinusoidal", "learned", "none"]
+ARCHS: tuple[Arch, ...] = get_args(Arch)
+POSITIONALS: tuple[Positional, ...] = get_args(Positional)
+ENCODER_DECODER, DECODER_ONLY, ENCODER_ONLY = ARCHS
 
 
 def settings_from_dict(cls: type[T], data: Any, what: str) -> T:
@@ -52,7 +56,7 @@ class ModelConfig:
         the decoder then sees the very token it must predict. No effect on encoder-only.
     """
 
-    arch: str = "encoder-decoder"
+    arch: Arch = ENCODER_DECODER
     vocab_size: int = 16
     d_model: int = 64
     n_heads: int = 4
@@ -60,7 +64,7 @@ class ModelConfig:
     d_ff: int = 256
     max_len: int = 64
     dropout: float = 0.0
-    positional: str = "sinusoidal"
+    positional: Positional = "sinusoidal"
     norm_first: bool = False
     causal: bool = True
 

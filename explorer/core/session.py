@@ -10,9 +10,10 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from explorer.state import AppState, RunData, RunRecord, Status, settings_of
-from explorer.worker import RunCreated, TrainingWorker, TypedResult, WorkerError
-from tinyformer.experiment import Experiment
+from explorer.core.results import RunCreated, TypedResult, WorkerError
+from explorer.core.state import AppState, RunData, RunRecord, Status, settings_of
+from explorer.core.worker import TrainingWorker
+from tinyformer.training.experiment import Experiment
 
 SHUTDOWN_WAIT_MS = 30_000
 THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()  # every training thread ever started

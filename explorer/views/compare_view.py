@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state import AppState, RunRecord
+from explorer.core.state import AppState, RunRecord
 
 COLUMNS = ["run", "arch", "task", "d_model", "heads", "layers", "d_ff", "positions", "steps",
            "seed", "final loss", "token acc", "exact match"]  # fmt: skip

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state import AppState, Settings
+from explorer.core.state import AppState, Settings
 from tinyformer.tasks import TASKS
 
 ARCHS = [

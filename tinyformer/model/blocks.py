@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tinyformer.attention import MultiHeadAttention
+from tinyformer.model.attention import MultiHeadAttention
 
 
 class AddNorm(nn.Module):

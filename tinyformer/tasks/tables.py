@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tinyformer.batching import DESCRIPTIONS, IGNORE, Example
-from tinyformer.masks import attention_mask
+from tinyformer.model.masks import attention_mask
 from tinyformer.tasks import Task
+from tinyformer.tasks.batching import DESCRIPTIONS, IGNORE, Example
 
 PADDING = {"src": "src_key_padding_mask", "tgt": "tgt_key_padding_mask", "x": "key_padding_mask"}
 TITLES = {

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from tinyformer.batching import IGNORE
-from tinyformer.evaluation import attention_for, evaluate
-from tinyformer.events import EvalEvent, Event, Snapshot, StepEvent
-from tinyformer.experiment import Experiment
-from tinyformer.history import History
-from tinyformer.models import build_model
-from tinyformer.snapshots import SnapshotLog
+from tinyformer.inspect.evaluation import attention_for, evaluate
+from tinyformer.model.shapes import build_model
 from tinyformer.tasks import make_task
-from tinyformer.threads import choose_threads
+from tinyformer.tasks.batching import IGNORE
+from tinyformer.training.events import EvalEvent, Event, Snapshot, StepEvent
+from tinyformer.training.experiment import Experiment
+from tinyformer.training.history import History
+from tinyformer.training.snapshots import SnapshotLog
+from tinyformer.training.threads import choose_threads
 
 
 class TrainingDiverged(RuntimeError):

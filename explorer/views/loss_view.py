@@ -7,8 +7,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from explorer.state import AppState
-from tinyformer.history import History
+from explorer.core.state import AppState
+from tinyformer.training.history import History
 
 LOSS = "#1f77b4"
 TRAIN_ACC = "#98df8a"

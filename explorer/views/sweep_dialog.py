@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pyqtgraph as pg
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,9 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.session import TrainingSession
-from explorer.state import AppState
-from tinyformer.experiment import Experiment
+from explorer.core.state import AppState
+from tinyformer.training.experiment import Experiment
 
 # What can be swept: label -> (experiment part, setting, parse one value)
 PARAMETERS = {
@@ -75,10 +75,16 @@ def sweep_jobs(base: Experiment, first: str, first_values: list, second: str | N
 
 
 class SweepDialog(QDialog):
-    def __init__(self, state: AppState, session: TrainingSession, parent: QWidget | None = None):
+    """Asks for a sweep (`start_requested`, `cancel_requested`); the window runs it and
+    reports back through `on_progress`, `on_result` and `on_finished`."""
+
+    start_requested = Signal(object)  # [(name, Experiment), ...]
+    cancel_requested = Signal()
+
+    def __init__(self, state: AppState, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Sweep")
-        self.state, self.session = state, session
+        self.state = state
         self.results: list = []
         self.running = False
         self.first = QComboBox()
@@ -127,9 +133,6 @@ class SweepDialog(QDialog):
         self.start.clicked.connect(self._on_start)
         self.cancel.clicked.connect(self._on_cancel)
         self.metric_box.currentTextChanged.connect(lambda _: self._draw())
-        session.sweep_progress.connect(self._on_progress)
-        session.sweep_result.connect(self._on_result)
-        session.sweep_finished.connect(self._on_finished)
 
     def _on_start(self) -> None:
         if self.state.experiment is None:
@@ -156,24 +159,24 @@ class SweepDialog(QDialog):
         self.start.setEnabled(False)
         self.cancel.setEnabled(True)
         self.plot.setLabel("bottom", first)
-        self.session.sweep(jobs)
+        self.start_requested.emit(jobs)
 
     def _on_cancel(self) -> None:
-        self.session.cancel_sweep()
+        self.cancel_requested.emit()
         self.cancel.setEnabled(False)
 
-    def _on_progress(self, p) -> None:
+    def on_progress(self, p) -> None:
         self.progress.setFormat(
             f"run {p.index + 1} of {p.count}: {p.name}, step {p.step}/{p.total}"
         )
         self.progress.setValue(p.index)
 
-    def _on_result(self, result) -> None:
+    def on_result(self, result) -> None:
         self.results.append(result)
         self.progress.setValue(len(self.results))
         self._draw()
 
-    def _on_finished(self, cancelled: bool) -> None:
+    def on_finished(self, cancelled: bool) -> None:
         self.running = False
         self.start.setEnabled(True)
         self.cancel.setEnabled(False)
@@ -207,5 +210,5 @@ class SweepDialog(QDialog):
 
     def closeEvent(self, event) -> None:
         if self.running:
-            self.session.cancel_sweep()
+            self.cancel_requested.emit()
         super().closeEvent(event)

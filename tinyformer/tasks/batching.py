@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from tinyformer.vocab import BOS, EOS, PAD, SEP
+from tinyformer.tasks.vocab import BOS, EOS, PAD, SEP
 
 IGNORE = -100  # a label that takes no loss (F.cross_entropy's default ignore_index)
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import torch
 
-from tinyformer.experiment import Experiment
-from tinyformer.history import History
-from tinyformer.snapshots import SnapshotLog
-from tinyformer.trainer import Trainer
+from tinyformer.training.experiment import Experiment
+from tinyformer.training.history import History
+from tinyformer.training.snapshots import SnapshotLog
+from tinyformer.training.trainer import Trainer
 
 FORMAT = "tinyformer-run"
 VERSION = 1

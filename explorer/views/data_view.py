@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.state import AppState
-from tinyformer.batch_tables import Table
+from explorer.core.state import AppState
+from tinyformer.tasks.tables import Table
 
 SHADE = QColor("#d0d7de")
 CELL = 34

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.attention_grid import AttentionGrid
-from explorer.state import AppState, Status
-from tinyformer.evaluation import AttentionView
+from explorer.core.state import AppState, Status
+from explorer.views.attention_grid import AttentionGrid
+from tinyformer.inspect.evaluation import AttentionView
 
 PLAY_MS = 120
 

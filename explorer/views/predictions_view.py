@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.attention_grid import AttentionGrid
-from explorer.state import AppState
-from explorer.worker import TypedResult
+from explorer.core.results import TypedResult
+from explorer.core.state import AppState
+from explorer.views.attention_grid import AttentionGrid
 
 RIGHT = "#1a7f37"
 WRONG = "#cf222e"

@@ -12,93 +12,36 @@ import gc
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from tinyformer.batching import Example
-from tinyformer.evaluation import (
-    AttentionView,
-    ExampleResult,
-    Prediction,
+from explorer.core.results import (
+    Inspection,
+    RunCreated,
+    SweepProgress,
+    SweepResult,
+    TypedResult,
+    WorkerError,
+)
+from tinyformer.inspect.evaluation import (
     attention_for,
     evaluate,
     inspect_examples,
     predict,
 )
-from tinyformer.events import EvalEvent, Snapshot
-from tinyformer.experiment import Experiment
-from tinyformer.history import History
-from tinyformer.models import make_head_mask
-from tinyformer.runfile import load_run, save_run
-from tinyformer.snapshots import SnapshotLog
-from tinyformer.trainer import Trainer
-from tinyformer.vocab import EOS
+from tinyformer.model.shapes import make_head_mask
+from tinyformer.tasks.batching import Example
+from tinyformer.tasks.vocab import EOS
+from tinyformer.training.events import Snapshot
+from tinyformer.training.experiment import Experiment
+from tinyformer.training.history import History
+from tinyformer.training.runfile import load_run, save_run
+from tinyformer.training.snapshots import SnapshotLog
+from tinyformer.training.trainer import Trainer
 
 CHUNK_S = 0.05  # train this long between returns to the event loop
 N_EXAMPLES = 6  # held-out examples shown in the predictions view
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """Predictions on a few held-out examples and the probe's attention, at one step,
-    with the heads in `ablated` switched off (then `ablated_eval` is the held-out
-    evaluation without them) and probabilities at `temperature`."""
-
-    step: int
-    examples: list[ExampleResult]
-    attention: AttentionView
-    ablated: frozenset = frozenset()
-    ablated_eval: EvalEvent | None = None
-    temperature: float = 1.0
-
-
-@dataclass(frozen=True)
-class SweepProgress:
-    index: int  # which run of the sweep, from 0
-    count: int
-    name: str
-    step: int
-    total: int
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    name: str
-    experiment: Experiment
-    history: History
-    final: EvalEvent | None
-    step: int
-
-
-@dataclass(frozen=True)
-class TypedResult:
-    """The greedy answer to the user's own input, and the attention behind it."""
-
-    text: str
-    prediction: Prediction
-    output: list[str]
-    expected: list[str] | None
-    attention: AttentionView
-
-
-@dataclass(frozen=True)
-class RunCreated:
-    """A new or opened run, copied for the GUI thread."""
-
-    experiment: Experiment
-    step: int
-    history: History
-    snapshots: SnapshotLog
-    finished: bool
-    path: str | None = None
-
-
-@dataclass(frozen=True)
-class WorkerError:
-    message: str
-    details: str
 
 
 class TrainingWorker(QObject):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tinyformer.masks import to_sdpa
+from tinyformer.model.masks import to_sdpa
 
 
 class MultiHeadAttention(nn.Module):

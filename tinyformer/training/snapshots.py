@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from tinyformer.events import Snapshot
+from tinyformer.training.events import Snapshot
 
 BUDGET_BYTES = 32 * 2**20
 

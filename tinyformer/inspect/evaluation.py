@@ -4,21 +4,47 @@ predictions, and the attention behind an answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tinyformer.batching import IGNORE, Batch, Example
-from tinyformer.events import EvalEvent, Mistake
-from tinyformer.generate import greedy_decoder_only, greedy_encoder_decoder, predict_encoder_only
-from tinyformer.models import HeadMask
+from tinyformer.inspect.generate import (
+    greedy_decoder_only,
+    greedy_encoder_decoder,
+    predict_encoder_only,
+)
+from tinyformer.model.shapes import HeadMask
 from tinyformer.tasks import Task
-from tinyformer.vocab import EOS, SEP
+from tinyformer.tasks.batching import IGNORE, Batch, Example
+from tinyformer.tasks.vocab import EOS, SEP
 
 CHUNK = 512  # examples per forward pass during evaluation
+
+
+@dataclass(frozen=True)
+class Mistake:
+    source: list[str]
+    expected: list[str]
+    got: list[str]
+
+
+@dataclass(frozen=True)
+class EvalEvent:
+    """Held-out evaluation: teacher-forced loss and token accuracy, greedy exact match."""
+
+    step: int
+    loss: float
+    token_accuracy: float
+    exact_match: float
+    correct: int
+    total: int
+    mistakes: list[Mistake] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{self.correct}/{self.total} = {100 * self.exact_match:.1f}% exact"
 
 
 @torch.no_grad()

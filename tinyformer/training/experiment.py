@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tinyformer.config import ModelConfig, settings_from_dict
+from tinyformer.model.config import ModelConfig, settings_from_dict
 from tinyformer.tasks import TaskConfig, make_task
 
 OPTIMIZERS = ("adamw", "adam")

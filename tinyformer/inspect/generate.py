@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from tinyformer.models import DecoderOnly, EncoderDecoder, EncoderOnly, HeadMask
-from tinyformer.vocab import BOS
+from tinyformer.model.shapes import DecoderOnly, EncoderDecoder, EncoderOnly, HeadMask
+from tinyformer.tasks.vocab import BOS
 
 
 @torch.no_grad()

@@ -11,8 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from tinyformer.evaluation import AttentionView
-from tinyformer.heads import chance_scores, head_name, head_scores
+from tinyformer.inspect.evaluation import AttentionView
+from tinyformer.inspect.heads import chance_scores, head_name, head_scores
 
 KIND_NAMES = {
     "encoder": "Encoder self-attention",

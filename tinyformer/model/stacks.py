@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from tinyformer.blocks import DecoderBlock, EncoderBlock
-from tinyformer.config import ModelConfig
+from tinyformer.model.blocks import DecoderBlock, EncoderBlock
+from tinyformer.model.config import ModelConfig
 
 
 def _layer(head_mask: Tensor | None, i: int) -> Tensor | None:

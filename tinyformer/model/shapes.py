@@ -12,10 +12,10 @@ from collections.abc import Iterable
 import torch
 from torch import Tensor, nn
 
-from tinyformer.config import ModelConfig
-from tinyformer.embedding import Embeddings
-from tinyformer.masks import attention_mask
-from tinyformer.stacks import Decoder, Encoder
+from tinyformer.model.config import ModelConfig
+from tinyformer.model.embedding import Embeddings
+from tinyformer.model.masks import attention_mask
+from tinyformer.model.stacks import Decoder, Encoder
 
 Attention = dict[str, Tensor]
 HeadMask = dict[str, Tensor]

@@ -16,11 +16,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from tinyformer.events import EvalEvent, Snapshot, StepEvent
-from tinyformer.experiment import Experiment
-from tinyformer.history import History
 from tinyformer.presets import Preset, load_presets
-from tinyformer.snapshots import SnapshotLog
+from tinyformer.training.events import EvalEvent, Snapshot, StepEvent
+from tinyformer.training.experiment import Experiment
+from tinyformer.training.history import History
+from tinyformer.training.snapshots import SnapshotLog
 
 Settings = dict[str, dict[str, Any]]  # {"model": {...}, "task": {...}, "train": {...}}
 
@@ -58,8 +58,8 @@ class RunData:
     step: int = 0
     history: History = field(default_factory=History)
     snapshots: SnapshotLog = field(default_factory=SnapshotLog)
-    probe: Any = None  # tinyformer.evaluation.AttentionView labels for the snapshots
-    inspection: Any = None  # explorer.worker.Inspection
+    probe: Any = None  # tinyformer.inspect.evaluation.AttentionView labels for the snapshots
+    inspection: Any = None  # explorer.core.worker.Inspection
     last_step: StepEvent | None = None
     last_eval: EvalEvent | None = None
     saved: bool = True
@@ -240,8 +240,8 @@ class AppState(QObject):
 
     def training_data(self, n_examples: int = 4):
         """The tables of a small batch for the current settings (None if they are invalid)."""
-        from tinyformer.batch_tables import batch_tables
         from tinyformer.tasks import make_task
+        from tinyformer.tasks.tables import batch_tables
 
         exp = self.experiment
         if exp is None:
