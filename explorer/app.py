@@ -12,8 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from explorer.core.session import TrainingSession
 from explorer.core.state import AppState
-from explorer.main_window import MainWindow
-from explorer.storage import restore_last_settings
+from explorer.window.main_window import MainWindow
 from tinyformer.presets import resource_dir
 
 ORGANIZATION = "tinyformer"
@@ -29,9 +28,10 @@ def create_app(run_path: str | None = None, store: QSettings | None = None):
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
     store = store if store is not None else QSettings()
     state = AppState()
-    restore_last_settings(store, state)
     session = TrainingSession(state)
     window = MainWindow(state, session, store)
+    for message in window.storage.restore_settings():  # a damaged entry never stops the app
+        window.statusBar().showMessage(message, 15000)
     window.show()
     # Full garbage collections walk every object (torch, Qt, pyqtgraph: ~60 ms here) and
     # hold the GIL meanwhile; the long-lived start-up objects need never be walked again.

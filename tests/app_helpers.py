@@ -12,5 +12,5 @@ def wait_for(qtbot, win, status: Status, timeout: int = WAIT_MS) -> None:
 
 
 def train_to_end(qtbot, win) -> None:
-    win.act_train.trigger()
+    win.actions.train.trigger()
     wait_for(qtbot, win, Status.FINISHED)

@@ -6,7 +6,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from explorer.app import create_app
@@ -67,10 +67,10 @@ def test_impossible_combinations_are_flagged_and_train_is_disabled(window):
     assert state.experiment is None
     assert window.settings_panel.banner.isVisibleTo(window.settings_panel)
     assert "works with decoder-only" in window.settings_panel.banner.text()
-    assert not window.act_train.isEnabled() and not window.act_step.isEnabled()
-    assert "works with decoder-only" in window.act_train.toolTip()
+    assert not window.actions.train.isEnabled() and not window.actions.step.isEnabled()
+    assert "works with decoder-only" in window.actions.train.toolTip()
     state.set_setting("model", "arch", "decoder-only")
-    assert state.experiment is not None and window.act_train.isEnabled()
+    assert state.experiment is not None and window.actions.train.isEnabled()
 
 
 def test_custom_text_errors_name_the_line(window, qtbot):
@@ -93,18 +93,18 @@ def test_train_runs_to_the_end_and_the_loss_view_has_every_point(window, qtbot):
     x, y = window.loss_view.loss.getData()
     assert list(x) == list(range(1, 31)) and np.all(np.isfinite(y))
     assert window.progress.value() == 30
-    assert not window.act_train.isEnabled()  # finished
-    assert "raise Steps" in window.act_train.toolTip()
+    assert not window.actions.train.isEnabled()  # finished
+    assert "raise Steps" in window.actions.train.toolTip()
 
 
 def test_pause_takes_effect_within_a_chunk(window, qtbot):
     window.state.set_setting("train", "steps", 100_000)
-    window.act_train.trigger()
+    window.actions.train.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step >= 20, timeout=WAIT_MS
     )
-    assert window.act_train.text() == "Pause"
-    window.act_train.trigger()
+    assert window.actions.train.text() == "Pause"
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY, timeout=2000)
     paused_at = window.session.worker.trainer.step_count
     assert window.state.run.step <= paused_at
@@ -112,20 +112,20 @@ def test_pause_takes_effect_within_a_chunk(window, qtbot):
     qtbot.wait(300)  # nothing more may arrive
     assert window.session.worker.trainer.step_count == paused_at
     assert window.state.run.step == paused_at < 100_000
-    assert window.act_train.text() == "Train"
+    assert window.actions.train.text() == "Train"
 
 
 def test_step_makes_exactly_one_update(window, qtbot):
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step == 1, timeout=WAIT_MS
     )
     wait_for(qtbot, window, Status.READY)
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 2, timeout=WAIT_MS)
     wait_for(qtbot, window, Status.READY)
-    window.step_n.setValue(5)
-    window.act_step_n.trigger()
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 7, timeout=WAIT_MS)
     wait_for(qtbot, window, Status.READY)
     qtbot.wait(200)
@@ -147,7 +147,7 @@ def test_keyboard_space_trains_and_right_arrow_steps(window, qtbot):
 def test_reset_starts_again_and_fades_the_old_curve(window, qtbot):
     train_to_end(qtbot, window)
     old = window.state.run
-    window.act_reset.trigger()
+    window.actions.reset.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run is not old, timeout=WAIT_MS
     )
@@ -156,20 +156,26 @@ def test_reset_starts_again_and_fades_the_old_curve(window, qtbot):
     assert window.state.faded == [old.history]
     window.loss_view.refresh()
     assert len(window.loss_view.faded) == 1 and window.loss_view.points() == 0
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 1, timeout=WAIT_MS)
 
 
 def test_stop_ends_the_run_where_it_is(window, qtbot):
-    window.step_n.setValue(6)
-    window.act_step_n.trigger()
+    window.actions.step_n_box.setValue(6)
+    window.actions.step_n.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step == 6, timeout=WAIT_MS
     )
     wait_for(qtbot, window, Status.READY)
-    window.act_stop.trigger()
+    window.actions.stop.trigger()
     wait_for(qtbot, window, Status.FINISHED)
     assert window.state.run.last_eval.step == 6
+    # the worker's run is the one the window shows: it ends at 6 of 6, not 6 of 30
+    window._on_frame(force=True)
+    assert window.status_labels["step"].text() == "step 6/6"
+    assert (window.progress.value(), window.progress.maximum()) == (6, 6)
+    assert window.state.run.experiment.train.steps == 6
+    assert window.state.settings["train"]["steps"] == 6
 
 
 def test_raising_steps_after_the_end_trains_on_without_discarding(window, qtbot):
@@ -177,19 +183,22 @@ def test_raising_steps_after_the_end_trains_on_without_discarding(window, qtbot)
     run = window.state.run
     window.settings_panel.widgets[("train", "steps")].setValue(40)
     assert window.state.run is run and window.answers["asked"] == []
-    assert window.state.status is Status.READY
-    window.act_train.trigger()
+    wait_for(qtbot, window, Status.READY)  # once the worker has the run's new length
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.FINISHED)
     assert window.state.run.step == 40
 
 
 def test_changing_the_model_asks_before_discarding_the_run(window, qtbot):
-    train_to_end(qtbot, window)
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()  # an unsaved, unfinished run: work that would be lost
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5)
+    wait_for(qtbot, window, Status.READY)
     run = window.state.run
     window.answers["confirm"] = False
     window.settings_panel.widgets[("model", "n_layers")].setValue(2)
     assert window.answers["asked"] == ["Discard the run?"]
-    qtbot.waitUntil(lambda: window.state.settings["model"]["n_layers"] == 1, timeout=2000)
+    assert window.state.settings["model"]["n_layers"] == 1  # nothing changed meanwhile
     assert window.settings_panel.widgets[("model", "n_layers")].value() == 1
     assert window.state.run is run
     window.answers["confirm"] = True
@@ -202,7 +211,7 @@ def test_changing_the_model_asks_before_discarding_the_run(window, qtbot):
 
 def test_attention_grid_shows_layers_by_heads_with_token_labels(window, qtbot):
     window.state.set_settings("model", {"n_layers": 2})
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.inspection is not None,
         timeout=WAIT_MS,
@@ -223,21 +232,20 @@ def test_attention_grid_shows_layers_by_heads_with_token_labels(window, qtbot):
     vocab = window.session.worker.trainer.task.vocab
     assert tokens.keys["cross"] == vocab.decode(probe.source)
     assert tokens.queries["cross"][0] == "<bos>"
-    plot = grid.plots[0][2]
-    bottom = [label for _, label in plot.getAxis("bottom")._tickLevels[0]]
-    assert bottom == vocab.decode(probe.source)
+    assert grid.column_labels() == vocab.decode(probe.source)
     grid.layer_box.setCurrentIndex(grid.layer_box.findData(1))
     assert [(layer, head) for layer, head, _ in grid.images()] == [(1, 0), (1, 1)]
 
     # hovering over a cell reads out its query, key and weight
-    layer, head, plot, img = grid.plots[1]
+    heatmap = grid.maps[1]
+    layer, head = heatmap.layer, heatmap.head
     q, k = 3, 5
-    grid._on_mouse_moved(plot.vb.mapViewToScene(QPointF(k + 0.5, q + 0.5)))
+    qtbot.mouseMove(heatmap, heatmap.cell_centre(q, k))
     text = grid.hover.text()
     assert f"layer {layer + 1}, head {head + 1}" in text
     assert f"query {q + 1} '{tokens.queries['cross'][q]}'" in text
     assert f"key {k + 1} '{tokens.keys['cross'][k]}'" in text
-    assert f"weight {img.image[q, k]:.3f}" in text
+    assert f"weight {heatmap.weights[q, k]:.3f}" in text
 
 
 def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
@@ -246,7 +254,7 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
     view = window.predictions_view
     qtbot.waitUntil(lambda: "Example 1" in view.examples.toPlainText(), timeout=WAIT_MS)
     text = view.examples.toPlainText()
-    assert "teacher-forced" in text and "greedy" in text and "Step 30" in text
+    assert "teacher-forced" in text and "greedy" in text and "Step 30" in view.header.text()
     view.input.setText("3 1 4 1 5 9 2 6 5 3")
     with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
         view.button.click()
@@ -268,7 +276,7 @@ def _close_error_box(qtbot, window) -> QMessageBox:
 
 
 def test_a_worker_error_shows_a_dialog_and_the_app_survives(window, qtbot, monkeypatch):
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step == 1, timeout=WAIT_MS
     )
@@ -280,11 +288,11 @@ def test_a_worker_error_shows_a_dialog_and_the_app_survives(window, qtbot, monke
 
     with monkeypatch.context() as patch:
         patch.setattr(trainer, "advance", broken)
-        window.act_train.trigger()
+        window.actions.train.trigger()
         box = _close_error_box(qtbot, window)
         assert "lower the learning rate" in box.text()
         wait_for(qtbot, window, Status.READY)
-    window.act_step.trigger()
+    window.actions.step.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 2, timeout=WAIT_MS)
 
 
@@ -296,7 +304,7 @@ def test_save_open_and_export(window, qtbot, tmp_path):
     path = tmp_path / "run.tfrun"
     with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
         window.session.save(str(path))
-    assert load_run(path).step_count == 30 and window.state.run.saved
+    assert load_run(path).step_count == 30 and not window.state.run.unsaved
     window.state.load_preset("reverse")  # different settings, then open the saved run
     window.open_run(str(path))
     wait_for(qtbot, window, Status.FINISHED)
@@ -326,7 +334,7 @@ def test_a_broken_run_file_gives_an_error_and_changes_nothing(window, qtbot, tmp
 
 def test_closing_while_training_stops_the_thread(window, qtbot):
     window.state.set_setting("train", "steps", 100_000)
-    window.act_train.trigger()
+    window.actions.train.trigger()
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step > 3, timeout=WAIT_MS
     )

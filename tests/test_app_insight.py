@@ -4,9 +4,10 @@ run comparison, sweeps and lessons."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 
 from explorer.core.state import Status
+from explorer.views.compare_view import COLUMNS
 from explorer.views.sweep_dialog import parse_values, sweep_jobs
 from tests.app_helpers import WAIT_MS, train_to_end, wait_for
 
@@ -68,12 +69,12 @@ def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path)
     n = len(run.snapshots)
     assert n >= 6  # every 5 of 30 steps, and step 0
     assert tab.slider.maximum() == n - 1 and tab.slider.value() == n - 1
-    last = [img.image.copy() for *_, img in tab.grid.plots]
+    last = [w.copy() for *_, w in tab.grid.images()]
 
     tab.slider.setValue(0)  # dragging leaves live mode and shows the first snapshot
     assert not tab.live.isChecked()
     assert tab.grid.step == run.snapshots[0].step == 0
-    first = [img.image.copy() for *_, img in tab.grid.plots]
+    first = [w.copy() for *_, w in tab.grid.images()]
     kind = tab.grid.kind()
     np.testing.assert_allclose(first[0], run.snapshots[0].attention[kind][0, 0])
     assert any(not np.allclose(a, b) for a, b in zip(first, last, strict=True))
@@ -83,9 +84,9 @@ def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path)
     qtbot.waitUntil(lambda: tab.slider.value() == n - 1 and not tab.timer.isActive(), timeout=5000)
     assert tab.grid.step == run.snapshots[n - 1].step
 
-    written = tab.export_frames(str(tmp_path / "frames"))
+    written = tab.export_time_lapse(str(tmp_path / "frames" / "lapse.png"))
     assert written == n
-    assert len(list((tmp_path / "frames").glob("frame-*.png"))) == n
+    assert len(list((tmp_path / "frames").glob("lapse-*.png"))) == n
 
 
 # head ablation ------------------------------------------------------------------------------
@@ -99,31 +100,26 @@ def test_switching_a_head_off_changes_the_output_and_back_restores_it(window, qt
     tab = window.attention_tab
     window.tabs.setCurrentWidget(tab)
     tab.grid.kind_box.setCurrentIndex(tab.grid.kind_box.findData("cross"))
-    layer, head, plot, _ = tab.grid.plots[0]
-    center = plot.vb.mapViewToScene(QPointF(2.5, 2.5))
-
-    class Click:
-        def scenePos(self):
-            return center
-
-    tab.grid._on_mouse_clicked(Click())  # the click lands on the cross-attention head
+    heatmap = tab.grid.maps[0]
+    layer, head = heatmap.layer, heatmap.head
+    qtbot.mouseClick(heatmap, Qt.MouseButton.LeftButton, pos=heatmap.cell_centre(2, 2))
     assert window.state.ablated == {("cross", layer, head)}
     qtbot.waitUntil(
         lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
     )
     off = window.state.run.inspection
-    assert off.ablated_eval is not None
-    changed = [e.forced_probs for e in off.examples] != [e.forced_probs for e in before.examples]
-    assert changed
-    qtbot.waitUntil(lambda: "OFF" in plot.titleLabel.text, timeout=WAIT_MS)
+    assert off.evaluation is not None
+    probs = [e.forced_probs() for e in off.examples]
+    assert probs != [e.forced_probs() for e in before.examples]
+    qtbot.waitUntil(lambda: "OFF" in heatmap.title, timeout=WAIT_MS)
     window.predictions_view.refresh()
-    assert "Heads switched off: cross L1H1" in window.predictions_view.examples.toPlainText()
+    assert "With heads switched off: cross L1H1" in window.predictions_view.header.text()
 
     tab.all_on.click()
     assert window.state.ablated == frozenset()
     qtbot.waitUntil(lambda: window.state.run.inspection.ablated == frozenset(), timeout=WAIT_MS)
     back = window.state.run.inspection
-    assert [e.forced_probs for e in back.examples] == [e.forced_probs for e in before.examples]
+    assert [e.forced_probs() for e in back.examples] == [e.forced_probs() for e in before.examples]
     assert [e.greedy for e in back.examples] == [e.greedy for e in before.examples]
     np.testing.assert_array_equal(
         back.attention.weights["cross"], before.attention.weights["cross"]
@@ -132,12 +128,12 @@ def test_switching_a_head_off_changes_the_output_and_back_restores_it(window, qt
 
 def test_heads_cannot_be_switched_while_training(window, qtbot):
     window.state.set_settings("train", {"steps": 100_000})
-    window.act_train.trigger()
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.TRAINING)
     window.attention_tab._on_head_clicked("cross", 0, 0)
     assert window.state.ablated == frozenset()
     assert "Pause" in window.attention_tab.heads_off.text()
-    window.act_train.trigger()
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY)
 
 
@@ -154,12 +150,13 @@ def test_finished_runs_are_listed_and_overlaid(window, qtbot):
     legend = [label.text for _, label in compare.legend.items]
     assert legend == [r.name for r in window.state.runs]
     assert compare.table.rowCount() == 2
-    layers = [compare.table.item(r, 5).text() for r in range(2)]
+    layers = [compare.table.item(r, COLUMNS.index("layers")).text() for r in range(2)]
     assert layers == ["1", "2"]
 
     compare.runs.item(0).setCheckState(Qt.CheckState.Unchecked)  # untick: gone from the plot
     assert len(compare.loss_plot.listDataItems()) == 1
-    assert compare.table.rowCount() == 1 and compare.table.item(0, 5).text() == "2"
+    assert compare.table.rowCount() == 1
+    assert compare.table.item(0, COLUMNS.index("layers")).text() == "2"
 
 
 def test_sweep_values_are_parsed_and_invalid_combinations_skipped(window):
@@ -185,13 +182,13 @@ def test_a_sweep_trains_each_run_and_plots_it(window, qtbot):
     with qtbot.waitSignal(window.session.sweep_finished, timeout=WAIT_MS) as finished:
         dialog.start.click()
         assert window.state.status is Status.SWEEPING
-        assert not window.act_train.isEnabled()
+        assert not window.actions.train.isEnabled()
     assert finished.args == [False]
     assert [r.name for r in window.state.runs] == ["1. layers=1", "2. layers=2"]
     assert all(r.step == 30 and r.final is not None for r in window.state.runs)
     assert len(dialog.plot.listDataItems()) == 1
     assert list(dialog.plot.listDataItems()[0].xData) == [1, 2]
-    assert window.state.status is Status.NO_RUN and window.act_train.isEnabled()
+    assert window.state.status is Status.NO_RUN and window.actions.train.isEnabled()
     dialog.close()
 
 
@@ -244,14 +241,15 @@ def test_temperature_rescales_every_shown_probability_but_not_the_answer(window,
     with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS) as typed:
         view.button.click()
     cold = typed.args[0].prediction
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS) as typed:
-        view.temperature.setValue(4.0)  # the shown answer is asked again at the new value
-    hot = typed.args[0].prediction
-    assert hot.output == cold.output
-    assert max(hot.probs) < max(cold.probs)
-    qtbot.waitUntil(lambda: window.state.run.inspection.temperature == 4.0, timeout=WAIT_MS)
+    shown = view.result.toPlainText()
+    view.temperature.setValue(4.0)  # applied where shown: no round trip to the worker
+    assert window.state.temperature == 4.0
+    assert view.result.toPlainText() != shown  # the typed answer's probabilities follow
+    assert max(cold.probs(4.0)) < max(cold.probs(1.0))
     after = window.state.run.inspection
-    assert [e.greedy for e in after.examples] == [e.greedy for e in before.examples]
-    assert sum(map(sum, (e.greedy_probs for e in after.examples))) < sum(
-        map(sum, (e.greedy_probs for e in before.examples))
+    assert after is before  # the same answers, only shown at another temperature
+    view.refresh()
+    assert "temperature 4" in view.examples.toPlainText()
+    assert sum(map(sum, (e.greedy_probs(4.0) for e in after.examples))) < sum(
+        map(sum, (e.greedy_probs(1.0) for e in after.examples))
     )

@@ -34,7 +34,7 @@ def _tour(window, qtbot) -> None:
 
 def test_none_keeps_its_references_while_the_window_trains_and_redraws(window, qtbot):
     window.state.set_settings("train", {"steps": 100_000, "eval_every": 100_000})
-    window.act_train.trigger()
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.TRAINING)
     _tour(window, qtbot)  # every view made and drawn once
     gc.collect()
@@ -42,7 +42,7 @@ def test_none_keeps_its_references_while_the_window_trains_and_redraws(window, q
     _tour(window, qtbot)
     gc.collect()
     drift = sys.getrefcount(None) - before
-    window.act_train.trigger()
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY)
     assert window.state.run.step > 10
     assert abs(drift) < MOST_DRIFT, f"None's reference count moved by {drift}"

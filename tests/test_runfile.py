@@ -38,7 +38,7 @@ def test_round_trip_keeps_everything(saved):
 def test_file_carries_format_and_version(saved):
     _, path = saved
     state = read_state(path)
-    assert state["format"] == FORMAT and state["version"] == 1
+    assert state["format"] == FORMAT and state["version"] == 2
 
 
 @pytest.mark.parametrize(
@@ -87,10 +87,10 @@ def test_newer_version_and_damaged_contents(saved, tmp_path):
     trainer, _ = saved
     state = run_state(trainer)
     torch.save({**state, "version": 99}, tmp_path / "new.tfrun")
-    with pytest.raises(RunFileError, match="version 99; this tinyformer reads version 1"):
+    with pytest.raises(RunFileError, match="version 99; this tinyformer reads versions 1 to 2"):
         load_run(tmp_path / "new.tfrun")
     torch.save({**state, "model": {}}, tmp_path / "bad.tfrun")
-    with pytest.raises(RunFileError, match="damaged or inconsistent"):
+    with pytest.raises(RunFileError, match="the weights lack"):
         load_run(tmp_path / "bad.tfrun")
     with pytest.raises(RunFileError, match="no such run file"):
         load_run(tmp_path / "missing.tfrun")

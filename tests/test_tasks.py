@@ -153,12 +153,13 @@ def test_custom_text_errors_name_the_line(text, message):
 
 
 def test_custom_pairs_and_sequences():
-    pairs = _task("custom", text="# my data\nhi there -> hello\nbye -> see you\n")
+    text = "# my data\nhi there -> hello\nbye -> see you\n"
+    pairs = _task("custom", text=text, held_out=0.0)  # two lines: none can be held out
     assert pairs.vocab.symbols == ("hi", "there", "hello", "bye", "see", "you")
     assert pairs.archs == ("encoder-decoder", "decoder-only")  # lengths differ
     b = pairs.batch(pairs.data, "encoder-decoder")
     assert (b.labels == EOS).sum() == 2  # answers of varying length end with <eos>
-    seqs = _task("custom", text="a b c d\nd c b a")
+    seqs = _task("custom", text="a b c d\nd c b a", held_out=0.0)
     e = seqs.sample(random.Random(0), "decoder-only")
     assert len(e.source) == 1 and len(e.target) == 3
     with pytest.raises(ValueError, match="works with encoder-decoder or decoder-only"):

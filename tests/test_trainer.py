@@ -155,7 +155,7 @@ def test_a_preset_with_the_same_seed_gives_the_same_loss_history():
 
 
 def test_inspect_examples_lines_up_with_the_answers():
-    from tinyformer.inspect.evaluation import inspect_examples
+    from tinyformer.inspect.predictions import inspect_examples
 
     for arch, task in (
         ("encoder-decoder", "copy"),
@@ -166,7 +166,7 @@ def test_inspect_examples_lines_up_with_the_answers():
         results = inspect_examples(trainer.model, trainer.task, trainer.heldout[:3], arch)
         assert len(results) == 3
         for r, e in zip(results, trainer.heldout[:3], strict=True):
-            assert len(r.target) == len(r.forced) == len(r.greedy) == len(r.greedy_probs)
-            assert all(0 <= p <= 1 for p in r.forced_probs + r.greedy_probs)
+            assert len(r.target) == len(r.forced) == len(r.greedy) == len(r.greedy_probs())
+            assert all(0 <= p <= 1 for p in r.forced_probs() + r.greedy_probs())
             if task == "copy":
                 assert r.target == trainer.task.vocab.decode(e.target)

@@ -10,8 +10,25 @@ The layers, lowest first (each may import only those below it; lint-imports chec
   `tinyformer.reference` (the same networks built from torch.nn, for the proofs).
 """
 
-from tinyformer import inspect, reference
-from tinyformer.model import DecoderOnly, EncoderDecoder, EncoderOnly, ModelConfig, build_model
+import importlib
+
+_MODEL = ("DecoderOnly", "EncoderDecoder", "EncoderOnly", "ModelConfig", "build_model")
+_MODULES = ("inspect", "reference")
+
+
+def __getattr__(name: str):
+    # Loaded on first use: `tinyformer` on the command line must answer (or be interrupted)
+    # before torch, which the model needs, has finished loading.
+    if name in _MODEL:
+        return getattr(importlib.import_module("tinyformer.model"), name)
+    if name in _MODULES:
+        return importlib.import_module(f"tinyformer.{name}")
+    raise AttributeError(f"module 'tinyformer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODEL, *_MODULES])
+
 
 __all__ = [
     "DecoderOnly",

@@ -2,6 +2,8 @@
 
 Every request crosses to the worker as a queued signal, so the GUI never waits on
 training; the worker's reports come back as queued signals and land in the AppState.
+The worker owns the run: what the state knows of it (its experiment, its step) comes
+from the worker's reports, never from a guess made here.
 """
 
 from __future__ import annotations
@@ -10,8 +12,17 @@ import weakref
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from explorer.core.results import RunCreated, TypedResult, WorkerError
-from explorer.core.state import AppState, RunData, RunRecord, Status, settings_of
+from explorer.core.results import (
+    Inspection,
+    LiveAttention,
+    RunCreated,
+    RunInfo,
+    Saved,
+    SweepFinished,
+    TrainingStopped,
+    WorkerError,
+)
+from explorer.core.state import AppState, RunData, RunRecord, Status
 from explorer.core.worker import TrainingWorker
 from tinyformer.training.experiment import Experiment
 
@@ -30,16 +41,17 @@ class TrainingSession(QObject):
     _inspect = Signal()
     _snapshot = Signal()
     _set_ablation = Signal(object)
-    _set_temperature = Signal(float)
     _run_sweep = Signal(object)
     _predict = Signal(object)
     _set_steps = Signal(object)
     _warm_up = Signal()
+    _look_inside = Signal(object)
 
     # reports for the window
     errored = Signal(object)  # WorkerError
     saved = Signal(object)  # path
     typed_ready = Signal(object)  # TypedResult
+    inside_ready = Signal(object)  # InsideResult
     run_loaded = Signal(object)  # path of an opened run
     sweep_progress = Signal(object)  # SweepProgress
     sweep_result = Signal(object)  # SweepResult
@@ -54,7 +66,6 @@ class TrainingSession(QObject):
         self.worker = TrainingWorker(threads=threads)
         self.worker.moveToThread(self.thread)
         self._status_before = state.status
-        self._status_before_sweep = state.status
         for signal, slot in (
             (self._create, self.worker.create_run),
             (self._open, self.worker.open_run),
@@ -68,23 +79,29 @@ class TrainingSession(QObject):
             (self._set_steps, self.worker.set_total_steps),
             (self._warm_up, self.worker.warm_up),
             (self._set_ablation, self.worker.set_ablation),
-            (self._set_temperature, self.worker.set_temperature),
             (self._run_sweep, self.worker.run_sweep),
+            (self._look_inside, self.worker.look_inside),
         ):
             signal.connect(slot)
         w = self.worker
-        w.run_created.connect(self._on_run_created)
-        w.events_ready.connect(self._on_events_ready)
-        w.inspection_ready.connect(self._on_inspection_ready)
-        w.typed_ready.connect(self._on_typed_ready)
-        w.training_started.connect(self._on_training_started)
-        w.training_stopped.connect(self._on_training_stopped)
-        w.saved.connect(self._on_saved)
-        w.errored.connect(self._on_errored)
-        w.sweep_progress.connect(self._on_sweep_progress)
-        w.sweep_result.connect(self._on_sweep_result)
-        w.sweep_finished.connect(self._on_sweep_finished)
-        state.ablation_changed.connect(self._on_ablation_changed)
+        for signal, slot in (
+            (w.run_created, self._on_run_created),
+            (w.run_updated, self._on_run_updated),
+            (w.events_ready, self._on_events_ready),
+            (w.inspection_ready, self._on_inspection_ready),
+            (w.live_attention, self._on_live_attention),
+            (w.typed_ready, self.typed_ready),
+            (w.inside_ready, self._on_inside_ready),
+            (w.training_started, self._on_training_started),
+            (w.training_stopped, self._on_training_stopped),
+            (w.saved, self._on_saved),
+            (w.errored, self._on_errored),
+            (w.sweep_progress, self.sweep_progress),
+            (w.sweep_result, self._on_sweep_result),
+            (w.sweep_finished, self._on_sweep_finished),
+        ):
+            signal.connect(slot)
+        state.ablation_changed.connect(self._set_ablation)
         self.thread.start()
         self._warm_up.emit()
 
@@ -95,6 +112,8 @@ class TrainingSession(QObject):
         self._create.emit(experiment)
 
     def open_run(self, path: str) -> None:
+        """Open a run file; the current run pauses, and stays if the file cannot be read."""
+        self.pause()
         self._prepare()
         self._open.emit(path)
 
@@ -104,8 +123,11 @@ class TrainingSession(QObject):
         self.state.set_status(Status.PREPARING)
 
     def train(self) -> None:
+        """Train on (or resume, when a pause is on its way)."""
         self._ensure_run()
         self.state.set_ablation(())  # training always uses every head
+        if self.state.status is Status.PAUSING:
+            self.state.set_status(Status.TRAINING)
         self._train.emit()
 
     def step(self, n: int = 1) -> None:
@@ -115,9 +137,11 @@ class TrainingSession(QObject):
 
     def pause(self) -> None:
         self.worker.request_pause()  # a flag: takes effect before the next step
+        if self.state.status is Status.TRAINING:
+            self.state.set_status(Status.PAUSING)
 
     def stop(self) -> None:
-        self.worker.request_pause()
+        self.pause()
         self._stop.emit()
 
     def save(self, path: str) -> None:
@@ -128,33 +152,29 @@ class TrainingSession(QObject):
         self._inspect.emit()
 
     def snapshot(self) -> None:
-        """Ask for the probe's attention at the current step (answered between chunks)."""
+        """Ask for the probe's attention now, for the live view (answered between chunks)."""
         self._snapshot.emit()
 
-    def set_temperature(self, temperature: float) -> None:
-        self._set_temperature.emit(float(temperature))
-
     def sweep(self, jobs: list) -> None:
-        """Train [(name, experiment), ...] one after another in the worker thread."""
-        self.worker.request_pause()
-        self._status_before_sweep = self.state.status
+        """Train [(name, experiment), ...] one after another; the current run pauses."""
+        self.pause()
         self.state.set_status(Status.SWEEPING)
         self._run_sweep.emit(list(jobs))
 
     def cancel_sweep(self) -> None:
         self.worker.request_cancel_sweep()
 
+    def look_inside(self, request: tuple[str, object]) -> None:
+        """Ask for every tensor of one input: ("held-out", index) or ("typed", text)."""
+        self._look_inside.emit(request)
+
     def predict(self, text: str) -> None:
         self._predict.emit(text)
 
     def extend(self, steps: int) -> None:
-        """Change the current run's planned length without discarding it."""
+        """Change the current run's planned length without discarding it (the worker
+        answers with the run as it now is)."""
         self._set_steps.emit(steps)
-        if self.state.run is not None:
-            exp = self.state.run.experiment.replace(train={"steps": steps})
-            self.state.run.experiment = exp
-            if self.state.status is Status.FINISHED and steps > self.state.run.step:
-                self.state.set_status(Status.READY)
 
     def discard(self) -> None:
         """Forget the run; the next Train starts a new one from the current settings."""
@@ -165,6 +185,7 @@ class TrainingSession(QObject):
     def shutdown(self) -> bool:
         """Stop training and end the thread; True when it ended."""
         self.worker.request_pause()
+        self.worker.request_cancel_sweep()
         self.thread.quit()
         return self.thread.wait(SHUTDOWN_WAIT_MS)
 
@@ -176,47 +197,82 @@ class TrainingSession(QObject):
 
     # reports ---------------------------------------------------------------------------
 
+    def _current(self, serial: int) -> RunData | None:
+        """The state's run if it is the one a report is about (a discarded run's late
+        reports are dropped)."""
+        run = self.state.run
+        return run if run is not None and run.serial == serial else None
+
     def _on_run_created(self, created: RunCreated) -> None:
+        info = created.info
         run = RunData(
-            experiment=created.experiment,
-            step=created.step,
+            serial=info.serial,
+            experiment=info.experiment,
+            step=info.step,
             history=created.history,
             snapshots=created.snapshots,
-            saved=True,
+            path=info.path,
+            held_out=created.held_out,
+            split=created.split,
+            fresh=created.fresh,
         )
+        if created.opened:
+            self.state.load_settings(info.experiment.to_dict(), preset=None)
         self.state.start_run(run)
-        if created.path is not None:
-            self.state.load_settings(settings_of(created.experiment))
-            self.run_loaded.emit(created.path)
-        self.state.set_status(Status.FINISHED if created.finished else Status.READY)
+        if created.opened:
+            self.run_loaded.emit(info.path)
+        self.state.set_status(Status.FINISHED if info.finished else Status.READY)
+
+    def _on_run_updated(self, info: RunInfo) -> None:
+        run = self._current(info.serial)
+        if run is None:
+            return
+        self.state.update_run(info)
+        if self.state.status is Status.FINISHED and not info.finished:
+            self.state.set_status(Status.READY)
 
     def _on_events_ready(self, events: list) -> None:
         self.state.record(events)
 
-    def _on_inspection_ready(self, inspection) -> None:
-        self.state.set_inspection(inspection)
+    def _on_inspection_ready(self, inspection: Inspection) -> None:
+        if self._current(inspection.serial) is not None:
+            self.state.set_inspection(inspection)
 
-    def _on_typed_ready(self, result: TypedResult) -> None:
-        self.typed_ready.emit(result)
+    def _on_live_attention(self, live: LiveAttention) -> None:
+        run = self._current(live.serial)
+        if run is not None:
+            run.live = live
+            run.revision += 1
 
-    def _on_training_started(self) -> None:
-        self.state.set_status(Status.TRAINING)
+    def _on_inside_ready(self, inside) -> None:
+        if self._current(inside.serial) is not None:
+            self.inside_ready.emit(inside)
 
-    def _on_training_stopped(self, finished: bool) -> None:
-        self.state.set_status(Status.FINISHED if finished else Status.READY)
-        if finished:
+    def _on_training_started(self, info: RunInfo) -> None:
+        if self._current(info.serial) is not None and self.state.status is not Status.SWEEPING:
+            self.state.set_status(Status.TRAINING)
+
+    def _on_training_stopped(self, stopped: TrainingStopped) -> None:
+        run = self._current(stopped.info.serial)
+        if run is None:
+            return
+        self.state.update_run(stopped.info)
+        after = Status.FINISHED if stopped.info.finished else Status.READY
+        if self.state.status is Status.PREPARING:  # paused for an open still on its way
+            self._status_before = after
+            return
+        if self.state.status is Status.SWEEPING:
+            return  # the sweep's end sets the status
+        self.state.set_status(after)
+        if stopped.info.finished:
             self.state.record_run()
 
-    def _on_saved(self, path: str) -> None:
-        if self.state.run is not None:
-            self.state.run.saved = True
-        self.saved.emit(path)
-
-    def _on_ablation_changed(self, heads) -> None:
-        self._set_ablation.emit(heads)
-
-    def _on_sweep_progress(self, progress) -> None:
-        self.sweep_progress.emit(progress)
+    def _on_saved(self, saved: Saved) -> None:
+        run = self._current(saved.info.serial)
+        if run is not None:
+            run.path, run.saved_step = saved.path, saved.info.step
+            self.state.run_saved.emit(saved.path)
+        self.saved.emit(saved.path)
 
     def _on_sweep_result(self, result) -> None:
         self.state.add_run_record(
@@ -224,11 +280,21 @@ class TrainingSession(QObject):
         )
         self.sweep_result.emit(result)
 
-    def _on_sweep_finished(self, cancelled: bool) -> None:
-        self.state.set_status(self._status_before_sweep)
-        self.sweep_finished.emit(cancelled)
+    def _on_sweep_finished(self, finished: SweepFinished) -> None:
+        info = finished.run
+        if info is None or self._current(info.serial) is None:
+            self.state.set_status(Status.NO_RUN if self.state.run is None else Status.READY)
+        else:
+            self.state.update_run(info)
+            self.state.set_status(Status.FINISHED if info.finished else Status.READY)
+        self.sweep_finished.emit(finished.cancelled)
 
     def _on_errored(self, error: WorkerError) -> None:
         if self.state.status is Status.PREPARING:  # nothing changed: back to how it was
-            self.state.set_status(self._status_before if self.state.run else Status.NO_RUN)
+            before = self._status_before
+            if self.state.run is None:
+                before = Status.NO_RUN
+            elif before in (Status.TRAINING, Status.PAUSING):
+                before = Status.READY
+            self.state.set_status(before)
         self.errored.emit(error)

@@ -3,69 +3,79 @@
 Only this object touches the model. Requests arrive as queued signals (slots below run in
 the worker thread); pausing is a thread-safe flag checked between steps, so it takes
 effect within one step. Between chunks the worker returns to its event loop, so a
-request (predict, save) is served within one chunk even while training.
+request (predict, save) is served within one chunk even while training. Every report
+carries copies, never the trainer's own objects.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 import time
 import traceback
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from explorer.core.results import (
+    InsideResult,
     Inspection,
+    LiveAttention,
     RunCreated,
+    RunInfo,
+    Saved,
+    SweepFinished,
     SweepProgress,
     SweepResult,
+    TrainingStopped,
     TypedResult,
     WorkerError,
 )
-from tinyformer.inspect.evaluation import (
-    attention_for,
-    evaluate,
-    inspect_examples,
-    predict,
-)
-from tinyformer.model.shapes import make_head_mask
-from tinyformer.tasks.batching import Example
+from tinyformer.inspect.ablation import ablate
+from tinyformer.inspect.attention_view import attention_for
+from tinyformer.inspect.cache import logit_lens, run_with_cache
+from tinyformer.inspect.evaluation import evaluate
+from tinyformer.inspect.predictions import inspect_examples, predict
+from tinyformer.model.modes import eval_mode
+from tinyformer.tasks.batching import IGNORE, Example
 from tinyformer.tasks.vocab import EOS
-from tinyformer.training.events import Snapshot
 from tinyformer.training.experiment import Experiment
-from tinyformer.training.history import History
 from tinyformer.training.runfile import load_run, save_run
-from tinyformer.training.snapshots import SnapshotLog
 from tinyformer.training.trainer import Trainer
 
 CHUNK_S = 0.05  # train this long between returns to the event loop
 N_EXAMPLES = 6  # held-out examples shown in the predictions view
+SERIALS = itertools.count(1)
 
 
 class TrainingWorker(QObject):
     run_created = Signal(object)  # RunCreated
+    run_updated = Signal(object)  # RunInfo: the run's length changed
     events_ready = Signal(object)  # list of tinyformer events
     inspection_ready = Signal(object)  # Inspection
+    live_attention = Signal(object)  # LiveAttention
     typed_ready = Signal(object)  # TypedResult
-    training_started = Signal()
-    training_stopped = Signal(bool)  # True when the run reached its last step
-    saved = Signal(object)  # path
+    inside_ready = Signal(object)  # InsideResult
+    training_started = Signal(object)  # RunInfo
+    training_stopped = Signal(object)  # TrainingStopped
+    saved = Signal(object)  # Saved
     errored = Signal(object)  # WorkerError
     sweep_progress = Signal(object)  # SweepProgress
     sweep_result = Signal(object)  # SweepResult, one per finished run
-    sweep_finished = Signal(bool)  # True when cancelled
+    sweep_finished = Signal(object)  # SweepFinished
 
     def __init__(self, threads: int | None = None) -> None:
         super().__init__()
         self.threads = threads
         self.trainer: Trainer | None = None
+        self.serial = 0
+        self.path: str | None = None
         self._pause = threading.Event()
         self._running = False
         self._step_target: int | None = None
         self.ablated: frozenset = frozenset()
-        self.temperature = 1.0
         self._cancel_sweep = threading.Event()
         self._sweep: list[tuple[str, Experiment]] = []
         self._sweep_index = 0
@@ -85,7 +95,7 @@ class TrainingWorker(QObject):
     def warm_up(self) -> None:
         """Pay torch's one-time start-up cost (about a second) before the user presses
         Train: a throwaway trainer takes one step."""
-        with self._reporting():
+        with self._reporting("Could not start torch"):
             tiny = Experiment.create(
                 {"arch": "encoder-decoder", "d_model": 8, "n_heads": 2, "n_layers": 1, "d_ff": 8},
                 {"name": "copy", "seq_len": 3, "vocab": 3},
@@ -100,24 +110,22 @@ class TrainingWorker(QObject):
 
     @Slot(object)
     def create_run(self, experiment: Experiment) -> None:
-        with self._reporting():
-            self._halt()
-            self.trainer = Trainer(experiment, device="cpu", threads=self.threads)
-            self._announce(path=None)
+        with self._reporting("Could not start the run"):
+            trainer = Trainer(experiment, device="cpu", threads=self.threads)
+            self._replace(trainer, path=None)
 
     @Slot(object)
     def open_run(self, path: str) -> None:
-        with self._reporting():
+        with self._reporting("Could not open the run"):
             trainer = load_run(path, device="cpu", threads=self.threads)
-            self._halt()
-            self.trainer = trainer
-            self._announce(path=str(path))
+            self._replace(trainer, path=str(path))
 
     @Slot(object)
     def set_total_steps(self, steps: int) -> None:
-        with self._reporting():
+        with self._reporting("Could not change the run's length"):
             t = self._need_trainer()
             t.experiment = t.experiment.replace(train={"steps": steps})
+            self.run_updated.emit(self._info())
 
     @Slot()
     def train(self) -> None:
@@ -125,78 +133,73 @@ class TrainingWorker(QObject):
 
     @Slot(int)
     def step(self, n: int) -> None:
-        self._start(target=self._need_trainer().step_count + n)
+        with self._reporting("Could not step"):
+            self._start(target=self._need_trainer().step_count + n)
 
     @Slot()
     def stop(self) -> None:
         """End the run where it is: the last step becomes the final one."""
-        with self._reporting():
+        with self._reporting("Could not stop the run"):
             t = self._need_trainer()
             self._halt()
-            if t.step_count > 0:
+            if t.step_count > 0 and not t.done:
                 t.experiment = t.experiment.replace(train={"steps": t.step_count})
                 events = [t.evaluate()]
+                train_eval = t.evaluate_training()
+                if train_eval is not None:
+                    events.append(train_eval)
                 if not t.snapshots.steps() or t.snapshots.steps()[-1] != t.step_count:
                     snap = t.snapshot()
                     t.snapshots.add(snap)
                     events.append(snap)
                 self.events_ready.emit(events)
                 self._inspect()
-            self.training_stopped.emit(t.done)
+            self.training_stopped.emit(TrainingStopped(self._info(), "stopped"))
 
     @Slot(object)
     def save(self, path: str) -> None:
-        with self._reporting():
-            self.saved.emit(str(save_run(self._need_trainer(), path)))
+        with self._reporting("Could not save the run"):
+            written = save_run(self._need_trainer(), path)
+            self.path = str(written)
+            self.saved.emit(Saved(self._info(), str(written)))
 
     @Slot(object)
     def set_ablation(self, heads: frozenset) -> None:
         """Switch heads off (kind, layer, head) in every view of the model; training still
         uses them all."""
-        with self._reporting():
+        with self._reporting("Could not switch the heads"):
             self.ablated = frozenset(heads)
             if self.trainer is not None and not self._running:
                 self._inspect()
 
-    @Slot(float)
-    def set_temperature(self, temperature: float) -> None:
-        with self._reporting():
-            self.temperature = float(temperature)
-            if self.trainer is not None and not self._running:
-                self._inspect()
-
-    def _head_mask(self, t: Trainer):
-        return make_head_mask(t.experiment.model, self.ablated)
-
     @Slot()
     def snapshot(self) -> None:
-        """The probe's attention now (asked for while the attention view is live)."""
-        with self._reporting():
+        """The probe's attention now, for the live view."""
+        with self._reporting("Could not read the attention"):
             t = self._need_trainer()
-            steps = t.snapshots.steps()
-            if not steps or steps[-1] != t.step_count:
-                snap = t.snapshot()
-                t.snapshots.add(snap)
-                self.events_ready.emit([snap])
+            view = attention_for(t.model, t.task, t.probe, t.arch)
+            self.live_attention.emit(LiveAttention(self.serial, t.step_count, view.weights))
 
     @Slot()
     def inspect(self) -> None:
-        with self._reporting():
+        with self._reporting("Could not inspect the model"):
             self._inspect()
 
     @Slot(object)
     def predict_text(self, text: str) -> None:
-        with self._reporting():
+        with self._reporting("Could not answer that input"):
             t = self._need_trainer()
             source = tuple(t.task.parse_input(text))
-            if t.arch == "decoder-only" and len(source) >= t.experiment.model.max_len:
-                raise ValueError(f"input too long: at most {t.experiment.model.max_len - 1} tokens")
-            mask = self._head_mask(t)
-            pred = predict(t.model, t.task, source, t.arch, mask, self.temperature)
-            answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
+            limit = t.experiment.model.max_len - (t.task.answer_len(len(source), t.arch) + 2)
+            if t.arch == "decoder-only" and len(source) > limit:
+                raise ValueError(f"input too long: at most {max(limit, 1)} tokens")
+            with self._ablated(t):
+                pred = predict(t.model, t.task, source, t.arch)
+                answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
+                # Attention behind the answer: the input, with the model's own output as target.
+                target = tuple(pred.output if t.arch == "encoder-only" else answer)
+                attention = attention_for(t.model, t.task, Example(source, target), t.arch)
             expected = t.task.example_for(source, t.arch)
-            # Attention behind the answer: the input, with the model's own output as target.
-            example = Example(source, tuple(pred.output if t.arch == "encoder-only" else answer))
             self.typed_ready.emit(
                 TypedResult(
                     text=text,
@@ -205,14 +208,68 @@ class TrainingWorker(QObject):
                     expected=None
                     if expected is None
                     else t.task.vocab.decode(t.task.fill(source, expected.target)),
-                    attention=attention_for(t.model, t.task, example, t.arch, mask),
+                    attention=attention,
+                    ablated=self.ablated,
                 )
             )
 
     @Slot(object)
+    def look_inside(self, request: tuple[str, object]) -> None:
+        """Every tensor of one forward pass: ("held-out", index) or ("typed", text)."""
+        with self._reporting("Could not look inside the model"):
+            t = self._need_trainer()
+            example, label = self._inside_example(t, request)
+            batch = t.task.batch([example], t.arch)
+            with self._ablated(t), eval_mode(t.model):
+                logits, cache = run_with_cache(t.model, **batch.inputs)
+                lens = logit_lens(t.model, cache).softmax(-1)
+            arrays = {
+                k: (v if k.endswith(".pos") else v[0]).float().numpy().copy()
+                for k, v in cache.items()
+            }
+            ids = {
+                k: v[0].tolist()
+                for k, v in batch.inputs.items()
+                if v is not None and not k.endswith("mask")
+            }
+            stacks = {"src": "encoder", "tgt": "decoder"}
+            stacks["x"] = "decoder" if t.arch == "decoder-only" else "encoder"
+            labels = batch.labels[0].tolist()
+            targets = [t.task.vocab.token(i) if i != IGNORE else "" for i in labels]
+            self.inside_ready.emit(
+                InsideResult(
+                    serial=self.serial,
+                    step=t.step_count,
+                    label=label,
+                    arch=t.arch,
+                    tokens={stacks[k]: t.task.vocab.decode(v) for k, v in ids.items()},
+                    cache=arrays,
+                    probs=logits[0].softmax(-1).float().numpy().copy(),
+                    lens=lens[:, 0].float().numpy().copy(),
+                    vocab=t.task.vocab.labels(),
+                    targets=targets,
+                    ablated=self.ablated,
+                )
+            )
+
+    def _inside_example(self, t: Trainer, request) -> tuple[Example, str]:
+        kind, value = request
+        if kind == "held-out":
+            index = min(int(value), len(t.heldout) - 1)
+            return t.heldout[index], f"held-out example {index + 1}"
+        source = tuple(t.task.parse_input(str(value)))
+        with self._ablated(t):
+            pred = predict(t.model, t.task, source, t.arch)
+        answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
+        target = tuple(pred.output if t.arch == "encoder-only" else answer) or (EOS,)
+        return Example(source, target), "your input (the model's own answer as target)"
+
+    # sweeps ----------------------------------------------------------------------------
+
+    @Slot(object)
     def run_sweep(self, jobs: list) -> None:
         """Train each (name, experiment) in turn, one at a time; the current run waits."""
-        with self._reporting():
+        with self._reporting("Could not start the sweep"):
             self._halt()
             self._cancel_sweep.clear()
             self._sweep, self._sweep_index = list(jobs), 0
@@ -222,7 +279,7 @@ class TrainingWorker(QObject):
     def _sweep_chunk(self) -> None:
         if self._cancel_sweep.is_set():
             self._sweep_trainer = None  # the unfinished run is dropped, never reported
-            self.sweep_finished.emit(True)
+            self._sweep_done(cancelled=True)
             return
         try:
             name, experiment = self._sweep[self._sweep_index]
@@ -236,45 +293,49 @@ class TrainingWorker(QObject):
                     break
         except Exception as e:
             self._sweep_trainer = None
-            self._report(e)
-            self.sweep_finished.emit(True)
+            self._report("The sweep stopped", e)
+            self._sweep_done(cancelled=True)
             return
         self.sweep_progress.emit(
             SweepProgress(self._sweep_index, len(self._sweep), name, t.step_count, t.total_steps)
         )
         if t.done:
-            history = History.from_state(t.history.state())
-            self.sweep_result.emit(
-                SweepResult(name, t.experiment, history, t.last_eval, t.step_count)
-            )
+            result = SweepResult(name, t.experiment, t.history.copy(), t.last_eval, t.step_count)
+            self.sweep_result.emit(result)
             self._sweep_index += 1
             self._sweep_trainer = None
             if self._sweep_index == len(self._sweep):
-                self.sweep_finished.emit(False)
+                self._sweep_done(cancelled=False)
                 return
         QTimer.singleShot(0, self._sweep_chunk)
+
+    def _sweep_done(self, cancelled: bool) -> None:
+        run = None if self.trainer is None else self._info()
+        self.sweep_finished.emit(SweepFinished(cancelled, run))
 
     # the training loop ---------------------------------------------------------------
 
     def _start(self, target: int | None) -> None:
-        with self._reporting():
+        with self._reporting("Could not train"):
             t = self._need_trainer()
-            if self._running:
+            if self._running:  # a pause asked for and a train asked again: go on
+                self._pause.clear()
+                self._step_target = target
                 return
             if t.done:
-                self.training_stopped.emit(True)
+                self.training_stopped.emit(TrainingStopped(self._info(), "finished"))
                 return
             self._pause.clear()
             self._running = True
             self._step_target = target
-            self.training_started.emit()
+            self.training_started.emit(self._info())
             QTimer.singleShot(0, self._chunk)
 
     def _chunk(self) -> None:
         t = self.trainer
         if not self._running or t is None:
             return
-        events: list[Any] = []
+        events: list = []
         try:
             deadline = time.perf_counter() + CHUNK_S
             while not self._should_stop(t) and time.perf_counter() < deadline:
@@ -283,15 +344,16 @@ class TrainingWorker(QObject):
             self._running = False
             if events:
                 self.events_ready.emit(events)
-            self._report(e)
-            self.training_stopped.emit(False)
+            self._report("Training stopped", e)
+            self.training_stopped.emit(TrainingStopped(self._info(), "failed"))
             return
         if events:
             self.events_ready.emit(events)
         if self._should_stop(t):
             self._running = False
             self._inspect()
-            self.training_stopped.emit(t.done)
+            reason = "finished" if t.done else "paused"
+            self.training_stopped.emit(TrainingStopped(self._info(), reason))
             return
         QTimer.singleShot(0, self._chunk)
 
@@ -310,58 +372,75 @@ class TrainingWorker(QObject):
             raise RuntimeError("no run yet: press Train or Step first")
         return self.trainer
 
-    def _announce(self, path: str | None) -> None:
+    def _info(self) -> RunInfo:
         t = self._need_trainer()
+        return RunInfo(self.serial, t.experiment, t.step_count, self.path)
+
+    def _replace(self, trainer: Trainer, path: str | None) -> None:
+        """Make `trainer` the run (only once it exists: a failure leaves the old one)."""
+        self._halt()
+        self.trainer, self.serial, self.path = trainer, next(SERIALS), path
+        self.ablated = frozenset()
+        fresh = not trainer.task.has_split
         self.run_created.emit(
             RunCreated(
-                experiment=t.experiment,
-                step=t.step_count,
-                history=History.from_state(t.history.state()),
-                snapshots=SnapshotLog.from_state(t.snapshots.state()),
-                finished=t.done,
-                path=path,
+                info=self._info(),
+                history=trainer.history.copy(),
+                snapshots=trainer.snapshots.copy(),
+                opened=path is not None,
+                held_out=len(trainer.heldout),
+                split=trainer.heldout_split,
+                fresh=fresh,
             )
         )
         self._inspect()
 
+    @contextmanager
+    def _ablated(self, t: Trainer) -> Iterator[None]:
+        with ablate(t.model, self.ablated):
+            yield
+
     def _inspect(self) -> None:
+        """Predictions (mistakes first) and attention at this step, heads as switched."""
         t = self.trainer
         if t is None:
             return
-        mask = self._head_mask(t)
-        examples = inspect_examples(
-            t.model, t.task, t.heldout[:N_EXAMPLES], t.arch, mask, self.temperature
-        )
-        view = attention_for(t.model, t.task, t.probe, t.arch, mask)
-        snaps = t.snapshots.steps()
-        if mask is None and (not snaps or snaps[-1] != t.step_count):  # keep the time-lapse
-            t.snapshots.add(Snapshot(t.step_count, view.weights))
-            self.events_ready.emit([Snapshot(t.step_count, view.weights)])
-        ablated_eval = None
-        if mask is not None:
-            ablated_eval = evaluate(t.model, t.task, t.heldout, t.arch, t.step_count, 3, mask)
+        with self._ablated(t):
+            evaluation = t.last_eval
+            if self.ablated or evaluation is None or evaluation.step != t.step_count:
+                evaluation = evaluate(
+                    t.model,
+                    t.task,
+                    t.heldout,
+                    t.arch,
+                    t.step_count,
+                    max_mistakes=0,
+                    split=t.heldout_split,
+                )
+            chosen = list(evaluation.wrong[:N_EXAMPLES])
+            chosen += [i for i in range(len(t.heldout)) if i not in chosen][
+                : N_EXAMPLES - len(chosen)
+            ]
+            examples = inspect_examples(t.model, t.task, [t.heldout[i] for i in chosen], t.arch)
+            view = attention_for(t.model, t.task, t.probe, t.arch)
         self.inspection_ready.emit(
-            Inspection(t.step_count, examples, view, self.ablated, ablated_eval, self.temperature)
+            Inspection(
+                serial=self.serial,
+                step=t.step_count,
+                examples=examples,
+                attention=view,
+                ablated=self.ablated,
+                evaluation=evaluation if self.ablated else None,
+            )
         )
 
-    def _reporting(self):
-        return _Reporter(self)
+    @contextmanager
+    def _reporting(self, title: str) -> Iterator[None]:
+        """Any exception inside a slot becomes an `errored` signal: the thread lives on."""
+        try:
+            yield
+        except Exception as e:
+            self._report(title, e)
 
-    def _report(self, e: BaseException) -> None:
-        self.errored.emit(WorkerError(str(e) or type(e).__name__, traceback.format_exc()))
-
-
-class _Reporter:
-    """Turns any exception inside a slot into an `errored` signal: the thread lives on."""
-
-    def __init__(self, worker: TrainingWorker) -> None:
-        self.worker = worker
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type, exc, tb) -> bool:
-        if exc is not None and isinstance(exc, Exception):
-            self.worker._report(exc)
-            return True
-        return False
+    def _report(self, title: str, e: BaseException) -> None:
+        self.errored.emit(WorkerError(title, str(e) or type(e).__name__, traceback.format_exc()))

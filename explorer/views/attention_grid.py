@@ -1,18 +1,31 @@
 """AttentionGrid: one heatmap per layer and head for one kind of attention.
 
 Rows are queries (top to bottom), columns are keys, both labelled with the real tokens;
-colours are fixed to 0..1 so heads and steps can be compared by eye.
+colours are fixed to 0..1 so heads and steps can be compared by eye. The maps are made as
+large as the space allows with square cells; many heads wrap into rows and scroll, and the
+colour bar stays beside them.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+import math
 
-from tinyformer.inspect.evaluation import AttentionView
-from tinyformer.inspect.heads import chance_scores, head_name, head_scores
+import numpy as np
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.views.heatmap import ColorBar, Heatmap
+from tinyformer.inspect.attention_view import AttentionView
+from tinyformer.inspect.heads import NAMED_ABOVE, OVER_CHANCE, chance_scores, head_name, head_scores
 
 KIND_NAMES = {
     "encoder": "Encoder self-attention",
@@ -20,21 +33,46 @@ KIND_NAMES = {
     "cross": "Cross-attention (decoder → encoder)",
 }
 ALL_LAYERS = -1
-MAX_TICK_LABELS = 24
-COLORMAP = "viridis"
+MAX_CELL = 44
+MIN_FIT_CELL = 10  # below this, maps keep a readable size and the grid scrolls instead
+SPACING = 10
+SCORE_MEANS = {
+    "previous-token": "weight on the token just before (i → i − 1)",
+    "induction": "weight on the token after an earlier copy of this token (i → j + 1 where "
+    "token j = token i)",
+    "diagonal": "weight of output i on input i (i → i)",
+    "anti-diagonal": "weight of output i on input n − 1 − i (reversal)",
+}
 
 
-def _ticks(
-    labels: list[str], room_px: float | None = None, vertical: bool = False
-) -> list[list[tuple[float, str]]]:
-    """Every label, or every k-th when `room_px` (the axis length) is too short for all."""
-    most = MAX_TICK_LABELS
-    if room_px is not None:
-        widest = max((len(t) for t in labels), default=1)
-        need = 14 if vertical else 7 * widest + 6  # a line of text, or the label's width
-        most = min(most, max(2, int(room_px // need)))
-    every = max(1, -(-len(labels) // most))
-    return [[(i + 0.5, t) for i, t in enumerate(labels) if i % every == 0]]
+def best_layout(
+    n_heads: int,
+    groups: int,
+    t_q: int,
+    t_k: int,
+    width: int,
+    height: int,
+    margins: tuple[int, int, int],
+) -> tuple[int, int]:
+    """(columns, cell px): the largest square cells that fit `groups` layers of `n_heads`
+    maps in the space; if even one column would need cells under MIN_FIT_CELL, readable
+    cells and as many columns as the width takes (the grid then scrolls)."""
+    left, top, bottom = margins
+    best = (1, 0)
+    for cols in range(1, n_heads + 1):
+        rows = groups * math.ceil(n_heads / cols)
+        cell_w = (width - cols * (left + 4) - SPACING * (cols - 1)) // (cols * t_k)
+        cell_h = (height - rows * (top + bottom) - SPACING * (rows - 1)) // (rows * t_q)
+        cell = min(cell_w, cell_h, MAX_CELL)
+        if cell > best[1]:
+            best = (cols, cell)
+    if best[1] >= MIN_FIT_CELL:
+        return best
+    for cols in range(n_heads, 0, -1):  # scroll: the most columns at a readable size
+        cell_w = (width - cols * (left + 4) - SPACING * (cols - 1)) // (cols * t_k)
+        if cell_w >= MIN_FIT_CELL + 4 or cols == 1:
+            return cols, max(4, min(cell_w, MAX_CELL))
+    return 1, MIN_FIT_CELL
 
 
 class AttentionGrid(QWidget):
@@ -47,37 +85,53 @@ class AttentionGrid(QWidget):
         self.view: AttentionView | None = None
         self.step: int | None = None
         self.ablated: frozenset = frozenset()
-        self.titles: dict[tuple[int, int], str] = {}
+        self.maps: list[Heatmap] = []
+        self._shape_key: tuple | None = None
         self.kind_box = QComboBox()
         self.kind_box.setToolTip("Which attention to show")
         self.layer_box = QComboBox()
         self.layer_box.setToolTip("One layer, or every layer as a row")
         self.caption = QLabel("")
         self.caption.setObjectName("attentionCaption")
-        self.hover = QLabel("Hover over a cell to read its weight.")
+        self.caption.setWordWrap(True)
+        self.hover = QLabel("Hover over a cell to read its weight; over a title for its score.")
         self.hover.setObjectName("attentionHover")
-        self.canvas = pg.GraphicsLayoutWidget()
-        self.canvas.setBackground("w")
-        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.canvas.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.plots: list[tuple[int, int, pg.PlotItem, pg.ImageItem]] = []
-        self.colorbar: pg.ColorBarItem | None = None
-        self._layout_key: tuple | None = None
-        self._ticks_fitted = False
+        self.body = QWidget()
+        self.body.setStyleSheet("background: white;")
+        self.cells = QGridLayout(self.body)
+        self.cells.setSpacing(SPACING)
+        self.cells.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.body)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.colorbar = ColorBar()
 
         top = QHBoxLayout()
         top.addWidget(QLabel("Attention:"))
         top.addWidget(self.kind_box, 1)
         top.addWidget(QLabel("Layer:"))
         top.addWidget(self.layer_box)
-        top.addWidget(self.caption, 1, Qt.AlignmentFlag.AlignRight)
+        middle = QHBoxLayout()
+        middle.addWidget(self.scroll, 1)
+        middle.addWidget(self.colorbar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addWidget(self.canvas, 1)
+        layout.addWidget(self.caption)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.hover)
+        for box in (self.kind_box, self.layer_box):
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            box.setMinimumContentsLength(4)
         self.kind_box.currentIndexChanged.connect(lambda _: self._redraw())
         self.layer_box.currentIndexChanged.connect(lambda _: self._redraw())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(200, 200)
 
     # data --------------------------------------------------------------------------------
 
@@ -85,7 +139,7 @@ class AttentionGrid(QWidget):
         self, view: AttentionView | None, step: int | None = None, ablated: frozenset = frozenset()
     ) -> None:
         """Show `view`; the kind and layer chosen stay chosen when they still exist.
-        Heads in `ablated` ((kind, layer, head)) are drawn dimmed and marked off."""
+        Heads in `ablated` ((kind, layer, head)) are drawn dimmed and marked OFF."""
         self.view, self.step, self.ablated = view, step, frozenset(ablated)
         kinds = [] if view is None else [k for k in KIND_NAMES if k in view.weights]
         current_kind = self.kind_box.currentData()
@@ -114,125 +168,164 @@ class AttentionGrid(QWidget):
     def kind(self) -> str | None:
         return self.kind_box.currentData()
 
+    def layers(self) -> list[int]:
+        if self.view is None or self.kind() is None:
+            return []
+        layer = self.layer_box.currentData()
+        n = self.view.weights[self.kind()].shape[0]
+        return list(range(n)) if layer in (None, ALL_LAYERS) else [layer]
+
     def images(self) -> list[tuple[int, int, np.ndarray]]:
-        """(layer, head, image) currently shown, for tests and export."""
-        return [(layer, head, img.image) for layer, head, _, img in self.plots]
+        """(layer, head, weights) currently shown, for tests and export."""
+        return [(m.layer, m.head, m.weights) for m in self.maps]
+
+    def column_labels(self) -> list[str]:
+        return self.maps[0].keys if self.maps else []
+
+    def row_labels(self) -> list[str]:
+        return self.maps[0].queries if self.maps else []
 
     # drawing -----------------------------------------------------------------------------
 
     def _redraw(self) -> None:
         view, kind = self.view, self.kind()
         if view is None or kind is None:
-            self._rebuild(None)
-            self.caption.setText("No attention yet: press Train or Step.")
+            self._rebuild([], 0)
+            self.caption.setText("No attention yet: press Train (Space) or Step (→).")
             return
         weights = view.weights[kind]  # (L, H, T_q, T_k)
-        layer = self.layer_box.currentData()
-        layers = list(range(weights.shape[0])) if layer in (None, ALL_LAYERS) else [layer]
-        key = (
-            kind,
-            tuple(layers),
-            weights.shape,
-            tuple(view.queries[kind]),
-            tuple(view.keys[kind]),
-        )
-        if key != self._layout_key:
-            self._rebuild(key)
-        scores = head_scores(kind, weights, view.queries[kind], view.keys[kind])
-        chance = chance_scores(kind, *weights.shape[2:], view.queries[kind], view.keys[kind])
-        for layer_i, head, plot, img in self.plots:
-            img.setImage(weights[layer_i, head], levels=(0.0, 1.0), autoLevels=False)
-            off = (kind, layer_i, head) in self.ablated
-            img.setOpacity(0.25 if off else 1.0)
-            named = head_name(scores, layer_i, head, chance)
-            title = f"layer {layer_i + 1} · head {head + 1}<br>"
+        layers = self.layers()
+        queries, keys = view.queries[kind], view.keys[kind]
+        shape_key = (kind, tuple(layers), weights.shape)
+        if shape_key != self._shape_key:
+            self._shape_key = shape_key
+            self._rebuild(layers, weights.shape[1])
+        scores = head_scores(kind, weights, queries, keys)
+        chance = chance_scores(kind, *weights.shape[2:], queries, keys)
+        for m in self.maps:
+            m.set_data(weights[m.layer, m.head], queries, keys)
+            off = (kind, m.layer, m.head) in self.ablated
+            named = head_name(scores, m.layer, m.head, chance)
+            title = f"L{m.layer + 1} H{m.head + 1}"
             if off:
-                title += "OFF"
+                title += "  OFF"
             elif named is not None:
-                title += f"{named[0]} {named[1]:.2f}"
-            if self.titles.get((layer_i, head)) != title:  # setTitle relays out: only on change
-                self.titles[(layer_i, head)] = title
-                plot.setTitle(title, size="8pt", color="#b42318" if off else "#333")
-                plot.titleLabel.setMinimumWidth(0)  # a long name must not widen the grid
-        if not self._ticks_fitted:
-            self._ticks_fitted = True
-            QTimer.singleShot(0, self._fit_ticks)  # after the layout has sized the plots
-        step = "" if self.step is None else f"step {self.step}: "
-        self.caption.setText(f"{step}rows are queries, columns are keys; each row sums to 1")
-
-    def _rebuild(self, key: tuple | None) -> None:
-        self.canvas.clear()
-        self.plots = []
-        self.titles = {}
-        self.colorbar = None
-        self._layout_key = key
-        self._ticks_fitted = False
-        if key is None:
-            return
-        kind, layers, shape = key[0], key[1], key[2]
-        queries, keys = self.view.queries[kind], self.view.keys[kind]
-        n_heads = shape[1]
-        images = []
-        for row, layer in enumerate(layers):
-            for head in range(n_heads):
-                plot = self.canvas.addPlot(row=row, col=head, enableMenu=False)
-                img = pg.ImageItem()
-                plot.addItem(img)
-                plot.invertY(True)
-                plot.setAspectLocked(True)  # square cells
-                plot.setMouseEnabled(False, False)
-                plot.hideButtons()
-                plot.getAxis("left").setTicks(_ticks(queries))
-                plot.getAxis("bottom").setTicks(_ticks(keys))
-                plot.setRange(xRange=(0, len(keys)), yRange=(0, len(queries)), padding=0)
-                images.append(img)
-                self.plots.append((layer, head, plot, img))
-        self.colorbar = pg.ColorBarItem(
-            values=(0, 1), colorMap=pg.colormap.get(COLORMAP), interactive=False, width=12
+                title += f"  {named[0]} {named[1]:.2f}"
+            m.set_title(title, self._head_tip(m, scores, chance, off), off)
+        self._relayout()
+        step = "" if self.step is None else f"Step {self.step}: "
+        hidden = (
+            "" if self.maps and self.maps[0].labels_shown() else " (hover a cell for its tokens)"
         )
-        self.colorbar.setImageItem(images)
-        self.canvas.addItem(self.colorbar, row=0, col=n_heads, rowspan=max(1, len(layers)))
+        self.caption.setText(
+            f"{step}rows are queries (the position asking), columns are keys "
+            f"(the positions looked at); each row sums to 1{hidden}."
+        )
 
-    def _fit_ticks(self) -> None:
-        """Thin out the key labels so that they never overlap at the plots' current width."""
-        if self.view is None or self.kind() is None:
+    def _head_tip(self, m: Heatmap, scores: dict, chance: dict, off: bool) -> str:
+        lines = [f"<b>Layer {m.layer + 1}, head {m.head + 1}</b>"]
+        if off:
+            lines.append(
+                "<span style='color:#b42318'>Switched off: its output is zeroed in "
+                "every prediction shown. Click to switch it on.</span>"
+            )
+        for name, s in scores.items():
+            value = float(s[m.layer, m.head])
+            if not np.isfinite(value):
+                continue
+            lines.append(
+                f"<b>{name}</b> {value:.2f}: mean {SCORE_MEANS[name]}; attention spread "
+                f"evenly would score {chance.get(name, float('nan')):.2f}."
+            )
+        lines.append(
+            f"A head is named after a pattern when its score is at least "
+            f"{NAMED_ABOVE} and {OVER_CHANCE}× the even score."
+        )
+        if not off:
+            lines.append("Click to switch this head off.")
+        return "<br>".join(lines)
+
+    def _rebuild(self, layers: list[int], n_heads: int) -> None:
+        for m in self.maps:
+            self.cells.removeWidget(m)
+            m.hide()  # gone from sight now; deleted when the event loop next turns
+            m.deleteLater()
+        self.maps = []
+        for layer in layers:
+            for head in range(n_heads):
+                m = Heatmap(layer, head, self.body)
+                m.hovered.connect(lambda q, k, m=m: self.hover_cell(m, q, k))
+                m.clicked.connect(lambda m=m: self._on_clicked(m))
+                self.maps.append(m)
+
+    def _relayout(self) -> None:
+        if not self.maps:
             return
-        keys, queries = self.view.keys[self.kind()], self.view.queries[self.kind()]
-        for _, _, plot, _ in self.plots:
-            box = plot.vb.sceneBoundingRect()
-            plot.getAxis("bottom").setTicks(_ticks(keys, box.width() or None))
-            plot.getAxis("left").setTicks(_ticks(queries, box.height() or None, vertical=True))
+        first = self.maps[0]
+        t_q, t_k = first.weights.shape
+        n_heads = max(m.head for m in self.maps) + 1
+        groups = len(self.maps) // n_heads
+        viewport = self.scroll.viewport()
+        width, height = max(viewport.width(), 100), max(viewport.height(), 100)
+        cell = first.cell
+        for _ in range(2):  # the labels' room depends on the cell size: settle it
+            first.set_cell(cell)
+            cols, cell = best_layout(n_heads, groups, t_q, t_k, width, height, first.margins())
+        for i, m in enumerate(self.maps):
+            m.set_cell(cell)
+            g, h = divmod(i, n_heads)
+            row = g * math.ceil(n_heads / cols) + h // cols
+            self.cells.addWidget(m, row, h % cols)
+            m.show()  # a layout places only shown widgets
+        self.cells.activate()  # place the maps now, not at the next event loop turn
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._fit_ticks()
+        self._relayout()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._relayout()
 
     # hover and click ---------------------------------------------------------------------
 
-    def _cell_at(self, pos: QPointF):
-        for layer, head, plot, img in self.plots:
-            if plot.vb.sceneBoundingRect().contains(pos) and img.image is not None:
-                p = plot.vb.mapSceneToView(pos)
-                q, k = int(np.floor(p.y())), int(np.floor(p.x()))
-                rows, cols = img.image.shape
-                if 0 <= q < rows and 0 <= k < cols:
-                    return layer, head, q, k, float(img.image[q, k])
-                return layer, head, None, None, None
-        return None
-
-    def _on_mouse_moved(self, pos: QPointF) -> None:
-        cell = self._cell_at(pos)
-        if cell is None or cell[2] is None or self.view is None:
+    def hover_cell(self, m: Heatmap, q: int, k: int) -> None:
+        if self.view is None or self.kind() is None:
             return
-        layer, head, q, k, w = cell
-        kind = self.kind()
-        query, key = self.view.queries[kind][q], self.view.keys[kind][k]
+        w = float(m.weights[q, k])
         self.hover.setText(
-            f"layer {layer + 1}, head {head + 1}: query {q + 1} '{query}' → key {k + 1} "
-            f"'{key}': weight {w:.3f}"
+            f"layer {m.layer + 1}, head {m.head + 1}: query {q + 1} '{m.queries[q]}' → key "
+            f"{k + 1} '{m.keys[k]}': weight {w:.3f}"
         )
 
-    def _on_mouse_clicked(self, event) -> None:
-        cell = self._cell_at(event.scenePos())
-        if cell is not None and self.kind() is not None:
-            self.head_clicked.emit(self.kind(), cell[0], cell[1])
+    def map_at(self, layer: int, head: int) -> Heatmap | None:
+        return next((m for m in self.maps if (m.layer, m.head) == (layer, head)), None)
+
+    def _on_clicked(self, m: Heatmap) -> None:
+        if self.kind() is not None:
+            self.head_clicked.emit(self.kind(), m.layer, m.head)
+
+    # export ------------------------------------------------------------------------------
+
+    def render_image(self) -> QImage:
+        """The maps (all of them, scrolled out of sight too) and the colour bar."""
+        size = self.body.sizeHint().expandedTo(self.body.size())
+        bar = self.colorbar.width()
+        image = QImage(size.width() + bar, size.height(), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        self.paint_to(painter)
+        painter.end()
+        return image
+
+    def paint_to(self, painter: QPainter) -> None:
+        self.body.render(painter, QPoint(0, 0))
+        size = self.body.sizeHint().expandedTo(self.body.size())
+        self.colorbar.render(painter, QPoint(size.width(), 0))
+
+    def export_size(self) -> QRectF:
+        size = self.body.sizeHint().expandedTo(self.body.size())
+        return QRectF(0, 0, size.width() + self.colorbar.width(), size.height())
+
+    def plot_item(self):
+        return self

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -17,14 +18,16 @@ from PySide6.QtWidgets import (
 
 from explorer.core.state import AppState, Status
 from explorer.views.attention_grid import AttentionGrid
-from tinyformer.inspect.evaluation import AttentionView
+from tinyformer.inspect.attention_view import AttentionView
 
-PLAY_MS = 120
+SPEEDS = {"slow": 400, "normal": 150, "fast": 50}  # ms per frame, when playing and in a GIF
 
 
 class AttentionTab(QWidget):
     """Live: the newest attention of the probe input. Drag the slider (or Play) to go back
     through the snapshots taken while training. Click a head to switch it off."""
+
+    export_requested = Signal()
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -35,22 +38,31 @@ class AttentionTab(QWidget):
         self.live.setToolTip("Follow the newest attention while training")
         self.play = QPushButton("Play")
         self.play.setToolTip("Replay the attention snapshots from the first step")
+        self.speed = QComboBox()
+        self.speed.addItems(list(SPEEDS))
+        self.speed.setCurrentText("normal")
+        self.speed.setToolTip("How fast Play (and an exported GIF) goes through the snapshots")
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Scrub through the attention snapshots taken during training")
+        self.slider.setToolTip(
+            "Scrub through the snapshots taken while training: every step at first, then "
+            "further apart, so early learning gets most frames"
+        )
         self.when = QLabel("")
-        self.export = QPushButton("Export frames…")
-        self.export.setToolTip("Save every snapshot of this view as a numbered PNG")
+        self.when.setMinimumWidth(150)
+        self.export = QPushButton("Export…")
+        self.export.setToolTip("Save the time-lapse of this view as an animated GIF or PNG frames")
         self.heads_off = QLabel("")
         self.heads_off.setStyleSheet("color:#b42318;")
         self.all_on = QPushButton("All heads on")
-        self.all_on.hide()
+        self.all_on.setVisible(False)
+        self.all_on.setEnabled(False)
         self.timer = QTimer(self)
-        self.timer.setInterval(PLAY_MS)
+        self.timer.setInterval(SPEEDS["normal"])
         self.timer.timeout.connect(self._on_play_tick)
         self._key = None
 
         lapse = QHBoxLayout()
-        for w in (self.live, self.play):
+        for w in (self.live, self.play, self.speed):
             lapse.addWidget(w)
         lapse.addWidget(self.slider, 1)
         for w in (self.when, self.export):
@@ -70,10 +82,15 @@ class AttentionTab(QWidget):
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.live.toggled.connect(lambda on: self.refresh(force=True))
         self.play.clicked.connect(self._on_play)
+        self.speed.currentTextChanged.connect(lambda s: self.timer.setInterval(SPEEDS[s]))
+        self.export.clicked.connect(self.export_requested)
         self.all_on.clicked.connect(lambda: state.set_ablation(()))
         self.grid.head_clicked.connect(self._on_head_clicked)
         state.ablation_changed.connect(lambda _: self.refresh(force=True))
         state.run_changed.connect(lambda _: self._reset())
+
+    def plot_item(self):
+        return self.grid.plot_item()
 
     # what to show --------------------------------------------------------------------
 
@@ -87,10 +104,10 @@ class AttentionTab(QWidget):
         n = 0 if run is None else len(run.snapshots)
         index = n - 1 if self.live.isChecked() else min(self.slider.value(), n - 1)
         key = (
-            id(run),
+            None if run is None else (run.serial, run.revision),
             n,
             index,
-            None if inspection is None else (inspection.step, inspection.ablated),
+            self.live.isChecked(),
             self.state.ablated,
         )
         if key == self._key and not force:
@@ -106,6 +123,10 @@ class AttentionTab(QWidget):
         if ablated and inspection.ablated == ablated:  # the model with heads off, now
             self.grid.set_view(inspection.attention, inspection.step, ablated)
             self.when.setText(f"step {inspection.step}, heads off")
+        elif self.live.isChecked() and run.live is not None and run.live.step >= run.step - 1:
+            view = AttentionView(run.live.attention, labels.queries, labels.keys)
+            self.grid.set_view(view, run.live.step, ablated)
+            self.when.setText(f"step {run.live.step} (live)")
         elif index >= 0:  # heads just switched off show dimmed until their answer comes
             snap = run.snapshots[index]
             view = AttentionView(snap.attention, labels.queries, labels.keys)
@@ -126,7 +147,9 @@ class AttentionTab(QWidget):
 
     def _show_ablation(self) -> None:
         off = sorted(self.state.ablated)
-        self.all_on.setVisible(bool(off))
+        # Shown or not, the button keeps its place: the layout never jumps.
+        self.all_on.setEnabled(bool(off))
+        self.all_on.setVisible(True)
         if not off:
             self.heads_off.setText("")
             return
@@ -134,7 +157,7 @@ class AttentionTab(QWidget):
         inspection = self.state.run.inspection if self.state.run else None
         result = ""
         if inspection is not None and inspection.ablated == self.state.ablated:
-            e = inspection.ablated_eval
+            e = inspection.evaluation
             full = self.state.run.last_eval
             result = f": held-out exact match {e.exact_match:.0%}"
             if full is not None:
@@ -145,6 +168,7 @@ class AttentionTab(QWidget):
 
     def _reset(self) -> None:
         self.timer.stop()
+        self.play.setText("Play")
         self.live.setChecked(True)
         self._key = None
 
@@ -173,24 +197,59 @@ class AttentionTab(QWidget):
         self.slider.setValue(self.slider.value() + 1)
 
     def _on_head_clicked(self, kind: str, layer: int, head: int) -> None:
-        if self.state.status in (Status.TRAINING, Status.SWEEPING, Status.PREPARING):
+        if self.state.status in (Status.TRAINING, Status.PAUSING, Status.SWEEPING,
+                                 Status.PREPARING):  # fmt: skip
             self.heads_off.setText("Pause training to switch heads off.")
             return
         self.state.toggle_head((kind, layer, head))
 
-    def export_frames(self, folder: str) -> int:
-        """Every snapshot of the current view as folder/frame-NNNN-step-S.png; the count."""
+    # export --------------------------------------------------------------------------
+
+    def frames(self) -> list:
+        """Every snapshot of the current view drawn as it shows, as PIL images."""
+        from PIL import Image
+
         run = self.state.run
         if run is None or not len(run.snapshots):
-            return 0
+            return []
         live, value = self.live.isChecked(), self.slider.value()
         self.live.setChecked(False)
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for i in range(len(run.snapshots)):
-            self.slider.setValue(i)
-            self.refresh(force=True)
-            step = run.snapshots[i].step
-            self.grid.grab().save(str(Path(folder) / f"frame-{i + 1:04d}-step-{step}.png"), "PNG")
-        self.slider.setValue(value)
-        self.live.setChecked(live)
-        return len(run.snapshots)
+        images = []
+        try:
+            for i in range(len(run.snapshots)):
+                self.slider.setValue(i)
+                self.refresh(force=True)
+                buffer = QBuffer()
+                buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+                self.grid.render_image().save(buffer, "PNG")
+                images.append(Image.open(_bytes_io(bytes(buffer.data()))).convert("RGB"))
+        finally:
+            self.slider.setValue(value)
+            self.live.setChecked(live)
+        return images
+
+    def export_time_lapse(self, path: str) -> int:
+        """Write the time-lapse: an animated GIF (path ends .gif) or numbered PNG frames
+        beside `path` (name-0001.png, ...). The same run always gives the same bytes."""
+        images = self.frames()
+        if not images:
+            raise ValueError("there are no snapshots yet: train first")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.suffix.lower() == ".gif":
+            # One shared palette (the first frame's), so that colours never flicker.
+            palette = images[0].quantize(colors=255, method=2, dither=0)
+            frames = [im.quantize(palette=palette, dither=0) for im in images]
+            frames[0].save(target, save_all=True, append_images=frames[1:], loop=0,
+                           duration=self.timer.interval(), optimize=False)  # fmt: skip
+        else:
+            stem = target.with_suffix("")
+            for i, im in enumerate(images, start=1):
+                im.save(f"{stem}-{i:04d}.png", optimize=False)
+        return len(images)
+
+
+def _bytes_io(data: bytes):
+    import io
+
+    return io.BytesIO(data)

@@ -6,7 +6,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -18,17 +17,19 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.state import AppState, RunRecord
+from explorer.views.loss_view import for_log
 
-COLUMNS = ["run", "arch", "task", "d_model", "heads", "layers", "d_ff", "positions", "steps",
-           "seed", "final loss", "token acc", "exact match"]  # fmt: skip
+# What matters first: the results, then the settings that made them.
+COLUMNS = ["run", "exact match", "token acc", "held-out loss", "arch", "task", "d_model",
+           "heads", "layers", "d_ff", "positions", "steps", "seed"]  # fmt: skip
 
 
 def row_of(r: RunRecord) -> list[str]:
     m, t, tr, f = r.experiment.model, r.experiment.task, r.experiment.train, r.final
-    metrics = ["", "", ""] if f is None else [f"{f.loss:.4f}", f"{f.token_accuracy:.1%}",
-                                              f"{f.exact_match:.1%}"]  # fmt: skip
-    return [r.name, m.arch, t.name, str(m.d_model), str(m.n_heads), str(m.n_layers), str(m.d_ff),
-            m.positional, str(r.step), str(tr.seed), *metrics]  # fmt: skip
+    metrics = ["", "", ""] if f is None else [f"{f.exact_match:.1%}", f"{f.token_accuracy:.1%}",
+                                              f"{f.loss:.4f}"]  # fmt: skip
+    return [r.name, *metrics, m.arch, t.name, str(m.d_model), str(m.n_heads), str(m.n_layers),
+            str(m.d_ff), m.positional, str(r.step), str(tr.seed)]  # fmt: skip
 
 
 class CompareView(QWidget):
@@ -42,13 +43,17 @@ class CompareView(QWidget):
         self.sweep = QPushButton("Sweep…")
         self.sweep.setToolTip("Train a grid of settings, one run at a time, and compare them")
         self.sweep.clicked.connect(self.sweep_requested)
-        self.loss_plot = pg.PlotWidget(background="w", title="training loss")
+        # Both plots and their legend in one layout: the legend sits below, never on a curve.
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground("w")
+        self.loss_plot = self.canvas.addPlot(row=0, col=0, title="training loss")
         self.loss_plot.setLogMode(y=True)
         self.loss_plot.setLabel("bottom", "step")
-        self.exact_plot = pg.PlotWidget(background="w", title="held-out exact match (greedy)")
+        self.exact_plot = self.canvas.addPlot(row=0, col=1, title="held-out exact match (greedy)")
         self.exact_plot.setLabel("bottom", "step")
         self.exact_plot.setYRange(0, 1.02)
-        self.legend = self.loss_plot.addLegend(offset=(-10, 10))
+        self.legend = pg.LegendItem(colCount=3)
+        self.canvas.addItem(self.legend, row=1, col=0, colspan=2)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -58,27 +63,25 @@ class CompareView(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.runs, 1)
         lv.addWidget(self.sweep)
-        plots = QWidget()
-        pv = QHBoxLayout(plots)
-        pv.setContentsMargins(0, 0, 0, 0)
-        pv.addWidget(self.loss_plot)
-        pv.addWidget(self.exact_plot)
         right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(plots)
+        right.addWidget(self.canvas)
         right.addWidget(self.table)
         right.setSizes([500, 200])
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([220, 900])
+        split.setSizes([180, 900])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self.runs.itemChanged.connect(self._on_item_changed)
-        state.runs_changed.connect(self.refresh)
-        self.refresh()
+        state.runs_changed.connect(self.refresh_runs)
+        self.refresh_runs()
 
-    def refresh(self) -> None:
+    def plot_item(self):
+        return self.canvas.ci
+
+    def refresh_runs(self) -> None:
         with QSignalBlocker(self.runs):
             self.runs.clear()
             for record in self.state.runs:
@@ -104,7 +107,8 @@ class CompareView(QWidget):
         shown = self.shown()
         for i, r in enumerate(shown):
             pen = pg.mkPen(pg.intColor(i, hues=max(len(shown), 3)), width=1)
-            curve = self.loss_plot.plot(*r.history.steps["loss"].arrays(), pen=pen)
+            x, y = r.history.steps["loss"].arrays()
+            curve = self.loss_plot.plot(x, for_log(y), pen=pen)
             self.legend.addItem(curve, r.name)
             self.exact_plot.plot(*r.history.evals["exact_match"].arrays(), pen=pen, symbol="o",
                                  symbolSize=5, symbolBrush=pen.color())  # fmt: skip
@@ -113,3 +117,4 @@ class CompareView(QWidget):
             for col, text in enumerate(row_of(r)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)

@@ -33,3 +33,42 @@ def show_error(parent: QWidget, title: str, message: str, details: str = "") -> 
         box.setDetailedText(details)
     box.open()
     return box
+
+
+FIRST_STEPS = """<h3>First steps</h3>
+<ol>
+<li>Pick a preset on the left (the default, <b>copy</b>, learns in seconds), or load a lesson
+on the right.</li>
+<li>Press <b>Train</b> (Space). The <b>Loss</b> tab shows the loss falling.</li>
+<li>Open <b>Attention</b>: one heatmap per head. Rows are the positions asking, columns the
+positions looked at; on copy, the cross-attention becomes a diagonal.</li>
+<li>Open <b>Predictions</b> and type your own input.</li>
+</ol>
+<p>Hover over any setting for what it does to the model. Help → Keyboard shortcuts lists
+the keys.</p>"""
+
+
+def show_first_steps(parent: QWidget) -> None:
+    box = QMessageBox(QMessageBox.Icon.Information, "First steps", FIRST_STEPS, parent=parent)
+    box.setObjectName("firstSteps")
+    box.exec()
+
+
+def show_keys(parent: QWidget, actions) -> None:
+    """A table of every action with a key."""
+    from PySide6.QtGui import QKeySequence
+
+    rows = []
+    for name in ("train", "step", "step_n", "stop", "reset", "open", "save", "examples", "quit",
+                 "keys"):  # fmt: skip
+        act = getattr(actions, name)
+        key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        rows.append(f"<tr><td><b>{key}</b></td><td>{act.text().replace('&', '')}</td></tr>")
+    text = (
+        "<table cellpadding='4'>" + "".join(rows) + "</table>"
+        "<p>The keys work from every field except the text boxes (your examples, your "
+        "input, the pattern), where they type.</p>"
+    )
+    box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, parent=parent)
+    box.setObjectName("keysDialog")
+    box.exec()

@@ -20,9 +20,17 @@ class LessonsPanel(QWidget):
 
     load_requested = Signal(str, str)  # preset, view
 
-    def __init__(self, lessons: list[Lesson] | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        lessons: list[Lesson] | None = None,
+        views: list[str] | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.lessons = lessons if lessons is not None else load_lessons()
+        unknown = [x.view for x in self.lessons if views is not None and x.view not in views]
+        if unknown:
+            raise ValueError(f"lessons name views this app does not have: {', '.join(unknown)}")
         self.picker = QComboBox()
         for i, lesson in enumerate(self.lessons, start=1):
             self.picker.addItem(f"{i}. {lesson.title}", lesson.name)

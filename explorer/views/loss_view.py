@@ -1,4 +1,5 @@
-"""LossView: training loss (left axis, optionally log), accuracies (right axis, 0..1)."""
+"""LossView: training and held-out loss (left axis, optionally log), accuracies (right
+axis, 0..1). A gap between the two loss curves is overfitting, seen."""
 
 from __future__ import annotations
 
@@ -11,30 +12,39 @@ from explorer.core.state import AppState
 from tinyformer.training.history import History
 
 LOSS = "#1f77b4"
+HELD_LOSS = "#ff7f0e"
 TRAIN_ACC = "#98df8a"
+TRAIN_EXACT = "#9467bd"
 TOKEN_ACC = "#2ca02c"
 EXACT = "#d62728"
 FADED = (120, 120, 120, 70)
+LOG_FLOOR = 1e-7  # a loss of exactly 0 is drawn here on the log axis, not dropped
+
+
+def for_log(values: np.ndarray) -> np.ndarray:
+    """Values a log axis can draw: zeros (and tiny values) at the floor."""
+    return np.maximum(values, LOG_FLOOR)
 
 
 class LossView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._drawn = None  # (run, revision, number of faded runs, planned steps)
-        self._evals_drawn = (None, -1)
+        self._drawn = None  # (run serial, revision, faded runs, planned steps, log)
+        self._evals_drawn = None
+        self._ranges = None
         self.plot = pg.PlotWidget(background="w")
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "step")
-        item.setLabel("left", "training loss", color=LOSS)
+        item.setLabel("left", "loss", color=LOSS)
         # No grid and ranges that rarely change: repainting the axes (grid lines and all)
         # every frame would cost more than training itself while the GIL is shared.
         item.enableAutoRange(x=False, y=False)
         item.hideButtons()
         self.loss = item.plot(pen=pg.mkPen(LOSS, width=1))
-        for curve in (self.loss,):
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
+        self.loss.setDownsampling(auto=True, method="peak")
+        self.loss.setClipToView(True)
+        self.held_loss = item.plot(pen=pg.mkPen(HELD_LOSS, width=2))
         self.faded: list[pg.PlotDataItem] = []
 
         # accuracy on a second view box sharing the x axis
@@ -47,13 +57,14 @@ class LossView(QWidget):
         self.acc_box.setYRange(0, 1.02, padding=0)
         self.acc_box.setMouseEnabled(x=False, y=False)
         self.train_acc = pg.PlotDataItem(pen=pg.mkPen(TRAIN_ACC, width=1))
+        self.train_exact = pg.PlotDataItem(pen=pg.mkPen(TRAIN_EXACT, width=2))
         self.token_acc = pg.PlotDataItem(
-            pen=pg.mkPen(TOKEN_ACC, width=1), symbol="o", symbolSize=6, symbolBrush=TOKEN_ACC
+            pen=pg.mkPen(TOKEN_ACC, width=1), symbol="o", symbolSize=5, symbolBrush=TOKEN_ACC
         )
         self.exact = pg.PlotDataItem(
-            pen=pg.mkPen(EXACT, width=1), symbol="s", symbolSize=6, symbolBrush=EXACT
+            pen=pg.mkPen(EXACT, width=2), symbol="s", symbolSize=5, symbolBrush=EXACT
         )
-        for curve in (self.train_acc, self.token_acc, self.exact):
+        for curve in (self.train_acc, self.train_exact, self.token_acc, self.exact):
             self.acc_box.addItem(curve)
         item.vb.sigResized.connect(self._sync_boxes)
         self.hint = pg.TextItem(
@@ -61,20 +72,16 @@ class LossView(QWidget):
         )
         self.acc_box.addItem(self.hint)
         self.hint.setPos(0.5, 0.5)
-        self.legend = QLabel(
-            f"<span style='color:{LOSS}'>━ training loss</span> &nbsp; "
-            f"<span style='color:{TRAIN_ACC}'>━ training accuracy (batch)</span> &nbsp; "
-            f"<span style='color:{TOKEN_ACC}'>● held-out token accuracy</span> &nbsp; "
-            f"<span style='color:{EXACT}'>■ held-out exact match (greedy)</span> &nbsp; "
-            "<span style='color:#999'>━ earlier runs</span>"
-        )
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
 
         self.log_y = QCheckBox("log scale")
-        self.log_y.setToolTip("Show the loss on a logarithmic axis")
+        self.log_y.setToolTip("Show the loss on a logarithmic axis (a loss of 0 sits at 1e-7)")
         self.log_y.setChecked(True)
         self.log_y.toggled.connect(self._on_log_toggled)
         self._set_log(True)
         self.readout = QLabel("Hover over the plot to read the values at a step.")
+        self.readout.setWordWrap(True)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
         bar = QHBoxLayout()
@@ -85,42 +92,80 @@ class LossView(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addLayout(bar)
+        self._show_legend(split=False)
+
+    def plot_item(self):
+        return self.plot.getPlotItem()
+
+    def _show_legend(self, split: bool) -> None:
+        entries = [
+            (LOSS, "━", "training loss"),
+            (HELD_LOSS, "━", "held-out loss"),
+            (TRAIN_ACC, "━", "training accuracy (batch)"),
+        ]
+        if split:
+            entries.append((TRAIN_EXACT, "━", "training examples exact"))
+        entries += [
+            (TOKEN_ACC, "●", "held-out token accuracy"),
+            (EXACT, "■", "held-out exact match (greedy)"),
+            ("#999", "━", "earlier runs"),
+        ]
+        self.legend.setText(
+            " &nbsp; ".join(
+                f"<span style='color:{c}'>{mark} {text}</span>" for c, mark, text in entries
+            )
+        )
 
     def refresh(self) -> None:
         """Redraw from the state if it changed since the last call (cheap when not)."""
         run = self.state.run
         total = self.state.settings["train"]["steps"] if run is None else run.experiment.train.steps
-        key = (id(run), -1 if run is None else run.revision, len(self.state.faded), total)
+        key = (
+            None if run is None else (run.serial, run.revision),
+            len(self.state.faded),
+            total,
+            self.log_y.isChecked(),
+        )
         if key == self._drawn:
             return
         self._drawn = key
         self._draw_faded()
         history = run.history if run is not None else History()
+        self._show_legend(split=run is not None and not run.fresh and run.split != "training")
         steps, loss = history.steps["loss"].arrays()
-        self.loss.setData(steps, loss)
+        self.loss.setData(steps, self._y(loss))
         self.hint.setVisible(len(steps) == 0)
-        self._set_ranges(max(total, int(steps[-1]) if len(steps) else 0), loss)
+        held_x, held_y = history.evals["loss"].arrays()
+        self._set_ranges(
+            max(total, int(steps[-1]) if len(steps) else 0), np.concatenate([loss, held_y])
+        )
         self.train_acc.setData(*history.steps["accuracy"].arrays())
-        evals = (id(history), len(history.evals["exact_match"]))
+        evals = (key[0], len(history.evals["exact_match"]), len(history.train_evals["exact_match"]))
         if evals != self._evals_drawn:  # symbols are costly: redo them only on new points
             self._evals_drawn = evals
+            self.held_loss.setData(held_x, self._y(held_y))
             self.token_acc.setData(*history.evals["token_accuracy"].arrays())
             self.exact.setData(*history.evals["exact_match"].arrays())
+            self.train_exact.setData(*history.train_evals["exact_match"].arrays())
+
+    def _y(self, values: np.ndarray) -> np.ndarray:
+        return for_log(values) if self.log_y.isChecked() else values
 
     def _set_ranges(self, total: int, loss: np.ndarray) -> None:
         """x spans the whole run; y snaps to powers of ten (log) or a rounded top, so the
         axes only change when the data outgrows them."""
         item = self.plot.getPlotItem()
         x_range = (0, total)
+        finite = loss[np.isfinite(loss)] if len(loss) else loss
         if self.log_y.isChecked():
-            finite = loss[np.isfinite(loss) & (loss > 0)] if len(loss) else loss
-            lo = np.floor(np.log10(finite.min())) if len(finite) else -3.0
-            hi = np.ceil(np.log10(finite.max())) if len(finite) else 1.0
+            drawn = for_log(finite)
+            lo = np.floor(np.log10(drawn.min())) if len(drawn) else -3.0
+            hi = np.ceil(np.log10(drawn.max())) if len(drawn) else 1.0
             y_range = (float(lo), float(max(hi, lo + 1)))
         else:
-            top = float(loss.max()) if len(loss) else 1.0
+            top = float(finite.max()) if len(finite) else 1.0
             y_range = (0.0, float(10 ** np.ceil(np.log10(max(top, 1e-6)) * 4) / 4) or 1.0)
-        if (x_range, y_range) != getattr(self, "_ranges", None):
+        if (x_range, y_range) != self._ranges:
             self._ranges = (x_range, y_range)
             item.setXRange(*x_range, padding=0.02)
             item.setYRange(*y_range, padding=0.02)
@@ -138,7 +183,8 @@ class LossView(QWidget):
             item.removeItem(curve)
         self.faded = []
         for history in self.state.faded:
-            curve = pg.PlotDataItem(*history.steps["loss"].arrays(), pen=pg.mkPen(FADED, width=1))
+            x, y = history.steps["loss"].arrays()
+            curve = pg.PlotDataItem(x, for_log(y), pen=pg.mkPen(FADED, width=1))
             curve.setZValue(-10)
             item.addItem(curve)
             self.faded.append(curve)
@@ -157,6 +203,7 @@ class LossView(QWidget):
         self._set_log(on)
         self._ranges = None
         self._drawn = None
+        self._evals_drawn = None
         self.refresh()
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
@@ -168,8 +215,10 @@ class LossView(QWidget):
         parts = []
         for name, series, fmt in (
             ("loss", run.history.steps["loss"], "{:.4f}"),
+            ("held-out loss", run.history.evals["loss"], "{:.4f}"),
             ("training acc", run.history.steps["accuracy"], "{:.1%}"),
             ("held-out exact", run.history.evals["exact_match"], "{:.1%}"),
+            ("training exact", run.history.train_evals["exact_match"], "{:.1%}"),
         ):
             x, y = series.arrays()
             if len(x):

@@ -1,10 +1,11 @@
-"""PredictionsView: held-out examples answered by the model, and a box for your own input."""
+"""PredictionsView: how right the model is on the whole held-out set, a few examples
+(mistakes first), and a box for your own input with the attention behind its answer."""
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
@@ -18,13 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.results import TypedResult
-from explorer.core.state import AppState
+from explorer.core.state import AppState, RunData
 from explorer.views.attention_grid import AttentionGrid
 
 RIGHT = "#1a7f37"
 WRONG = "#cf222e"
 RIGHT_BG = "#dafbe1"
 WRONG_BG = "#ffebe9"
+MUTED = "#8c959f"
 
 
 def _cells(tokens: list[str], probs: list[float] | None, target: list[str] | None) -> str:
@@ -44,45 +46,112 @@ def _row(label: str, cells: str) -> str:
     return f"<tr><th align='right' style='padding-right:8px;color:#555'>{label}</th>{cells}</tr>"
 
 
-def examples_html(inspection) -> str:
-    parts = []
-    right = sum(e.exact for e in inspection.examples)
-    parts.append(
-        f"<p><b>Step {inspection.step}</b>: {right}/{len(inspection.examples)} of these "
-        "held-out examples exactly right by greedy decoding. Teacher-forced: each position "
-        "is given the true previous tokens. Greedy: the model feeds back its own tokens. "
-        "Small numbers are the probability of the chosen token"
-        + (
-            f", from a softmax at temperature {inspection.temperature:g}.</p>"
-            if inspection.temperature != 1.0
-            else ".</p>"
-        )
+def heads_named(heads) -> str:
+    return ", ".join(f"{k} L{layer + 1}H{h + 1}" for k, layer, h in sorted(heads))
+
+
+def header_html(run: RunData) -> str:
+    """The figures that count, over the whole evaluated set, and which set that is."""
+    inspection, evaluation = run.inspection, run.last_eval
+    off = inspection is not None and inspection.ablated
+    if off and inspection.evaluation is not None:
+        evaluation = inspection.evaluation
+    if evaluation is None:
+        return f"<p><b>Step {run.step}</b>: not evaluated yet (every {run.experiment.train.eval_every} steps, and at the end).</p>"  # noqa: E501
+    where = {
+        "held-out": "held-out inputs, drawn fresh and never trained on"
+        if run.fresh
+        else "held-out examples, never trained on",
+        "training": "training examples (nothing is held out: raise the held-out fraction to "
+        "test on examples the model never saw)",
+    }.get(evaluation.split, evaluation.split)
+    greedy = "" if run.experiment.model.arch == "encoder-only" else " (greedy: its own answer)"
+    color = RIGHT if evaluation.exact_match >= 0.99 else WRONG
+    text = (
+        f"<p style='font-size:larger'><b>Step {evaluation.step}</b>: "
+        f"<b style='color:{color}'>{evaluation.exact_match:.1%}</b> exactly right{greedy}, "
+        f"{evaluation.correct:,} of {evaluation.total:,} {where}; token accuracy "
+        f"{evaluation.token_accuracy:.1%}.</p>"
     )
-    if inspection.ablated:
-        names = ", ".join(f"{k} L{layer + 1}H{h + 1}" for k, layer, h in sorted(inspection.ablated))
-        e = inspection.ablated_eval
+    if off:
+        full = run.last_eval
+        text += (
+            f"<p style='color:{WRONG}'>With heads switched off: {heads_named(inspection.ablated)}"
+            + ("" if full is None else f" (all heads on: {full.exact_match:.1%})")
+            + ".</p>"
+        )
+    if evaluation.step != run.step:
+        text += (
+            f"<p style='color:{MUTED}'>Evaluated at step {evaluation.step}; now at {run.step}.</p>"
+        )
+    return text
+
+
+def examples_html(run: RunData, temperature: float) -> str:
+    inspection = run.inspection
+    bert = run.experiment.model.arch == "encoder-only"
+    wrong = sum(not e.exact for e in inspection.examples)
+    parts = []
+    if wrong:
+        parts.append(f"<p>Below: {len(inspection.examples)} of them, the mistakes first.</p>")
+    else:
+        parts.append(f"<p>Below: {len(inspection.examples)} of them (no mistakes to show).</p>")
+    if bert:
         parts.append(
-            f"<p style='color:{WRONG}'>Heads switched off: {names}. Held-out exact match "
-            f"without them: {e.exact_match:.1%} (token accuracy {e.token_accuracy:.1%}).</p>"
+            "<p>Each <b>&lt;mask&gt;</b> (and each changed token) is filled in where it "
+            "stands; small numbers are the probability of the chosen token.</p>"
+        )
+    else:
+        parts.append(
+            "<p><b>Teacher-forced</b>: each position is given the true previous tokens. "
+            "<b>Greedy</b>: the model feeds back its own tokens, as when it answers "
+            "for real. Small numbers are the probability of the chosen token"
+            + (f" (softmax at temperature {temperature:g})" if temperature != 1 else "")
+            + ".</p>"
         )
     for i, e in enumerate(inspection.examples, start=1):
         verdict = "right" if e.exact else "wrong"
         color = RIGHT if e.exact else WRONG
         parts.append(
             f"<p style='margin:10px 0 2px 0'>Example {i} "
-            f"<span style='color:{color}'>({verdict})</span></p>"
-            "<table cellspacing='2'>"
-            + _row("input", _cells(e.source, None, None))
-            + _row("target", _cells(e.target, None, None))
-            + _row("teacher-forced", _cells(e.forced, e.forced_probs, e.target))
-            + _row("greedy", _cells(e.greedy, e.greedy_probs, e.target))
-            + "</table>"
+            f"<span style='color:{color}'>({verdict})</span></p><table cellspacing='2'>"
         )
+        if bert:
+            parts.append(_bert_rows(e, temperature))
+        else:
+            parts.append(
+                _row("input", _cells(e.source, None, None))
+                + _row("target", _cells(e.target, None, None))
+                + _row("teacher-forced", _cells(e.forced, e.forced_probs(temperature), e.target))
+                + _row("greedy", _cells(e.greedy, e.greedy_probs(temperature), e.target))
+            )
+        parts.append("</table>")
     return "".join(parts)
 
 
-def typed_html(result: TypedResult) -> str:
-    probs = result.prediction.probs[: len(result.output)]
+def _bert_rows(e, temperature: float) -> str:
+    """Answers under the positions they fill; the other positions shown faint."""
+    at = dict(zip(e.positions, range(len(e.positions)), strict=True))
+    probs = e.greedy_probs(temperature)
+    model_cells, target_cells = [], []
+    for i in range(len(e.source)):
+        if i in at:
+            j = at[i]
+            model_cells.append(_cells([e.greedy[j]], [probs[j]], [e.target[j]]))
+            target_cells.append(_cells([e.target[j]], None, None))
+        else:
+            faint = f"<td align='center' style='padding:2px 6px;color:{MUTED}'>·</td>"
+            model_cells.append(faint)
+            target_cells.append(faint)
+    return (
+        _row("input", _cells(e.source, None, None))
+        + _row("model", "".join(model_cells))
+        + _row("hidden", "".join(target_cells))
+    )
+
+
+def typed_html(result: TypedResult, temperature: float) -> str:
+    probs = result.prediction.probs(temperature)[: len(result.output)]
     rows = _row("input", _cells(result.text.split(), None, None))
     rows += _row("output", _cells(result.output, probs, result.expected))
     note = "The task does not say what the right answer is for this input."
@@ -90,17 +159,23 @@ def typed_html(result: TypedResult) -> str:
         rows += _row("expected", _cells(result.expected, None, None))
         ok = result.expected == result.output
         note = f"<span style='color:{RIGHT if ok else WRONG}'>{'Right' if ok else 'Wrong'}.</span>"
+    if result.ablated:
+        note += f" <span style='color:{WRONG}'>Heads off: {heads_named(result.ablated)}.</span>"
     return f"<table cellspacing='2'>{rows}</table><p>{note}</p>"
 
 
 class PredictionsView(QWidget):
     predict_requested = Signal(str)
-    temperature_changed = Signal(float)
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._drawn = (None, None)
+        self._drawn = None
+        self._typed: TypedResult | None = None
+        self.header = QLabel()
+        self.header.setObjectName("predictionsHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
         self.examples = QTextBrowser()
         self.examples.setObjectName("heldOutExamples")
         self.input = QLineEdit()
@@ -110,19 +185,20 @@ class PredictionsView(QWidget):
         self.button.clicked.connect(self._on_predict)
         self.result = QTextBrowser()
         self.result.setObjectName("typedResult")
-        self.result.setMaximumHeight(140)
+        self.result.setMaximumHeight(120)
         self.attention = AttentionGrid()
+        self.attention.setMinimumHeight(260)
         self.temperature = QDoubleSpinBox()
         self.temperature.setRange(0.05, 20.0)
         self.temperature.setSingleStep(0.25)
         self.temperature.setDecimals(2)
-        self.temperature.setValue(1.0)
+        self.temperature.setValue(state.temperature)
+        self.temperature.setKeyboardTracking(False)
         self.temperature.setToolTip(
-            "Softmax temperature of the output probabilities: below 1 sharpens them, above 1 "
+            "Softmax temperature of the shown probabilities: below 1 sharpens them, above 1 "
             "flattens them. The greedy choice (the most likely token) does not change."
         )
-        self.temperature.valueChanged.connect(self._on_temperature)
-        self._typed_text = ""  # the input whose answer is shown, asked again on changes
+        self.temperature.valueChanged.connect(state.set_temperature)
 
         box = QWidget()
         lower = QVBoxLayout(box)
@@ -137,48 +213,55 @@ class PredictionsView(QWidget):
         lower.addLayout(row)
         lower.addWidget(self.result)
         lower.addWidget(self.attention, 1)
+        top = QWidget()
+        upper = QVBoxLayout(top)
+        upper.setContentsMargins(0, 0, 0, 0)
+        upper.addWidget(self.header)
+        upper.addWidget(self.examples, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.examples)
+        split.addWidget(top)
         split.addWidget(box)
-        split.setSizes([300, 500])
+        split.setSizes([320, 480])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         state.run_changed.connect(self._on_run_changed)
+        state.temperature_changed.connect(self._on_temperature_changed)
         self._on_run_changed(state.run)
 
     def refresh(self) -> None:
         run = self.state.run
-        inspection = None if run is None else run.inspection
-        key = (id(run), None if inspection is None else id(inspection))
+        key = None if run is None else (run.serial, run.revision, self.state.temperature)
         if key == self._drawn:
             return
         self._drawn = key
-        if inspection is None:
-            self.examples.setHtml("<p>No predictions yet: press Train or Step.</p>")
-        else:
-            self.examples.setHtml(examples_html(inspection))
+        if run is None or run.inspection is None:
+            self.header.setText("<p>No predictions yet: press Train (Space) or Step (→).</p>")
+            self.examples.setHtml("")
+            return
+        self.header.setText(header_html(run))
+        self.examples.setHtml(examples_html(run, self.state.temperature))
 
-    def _on_temperature(self, value: float) -> None:
-        self.temperature_changed.emit(value)
-        if self._typed_text:  # its probabilities change too: ask again (queued after)
-            self.predict_requested.emit(self._typed_text)
+    def _on_temperature_changed(self, value: float) -> None:
+        with QSignalBlocker(self.temperature):
+            self.temperature.setValue(value)
+        self._drawn = None
+        self.refresh()
+        if self._typed is not None:
+            self.result.setHtml(typed_html(self._typed, value))
 
     def show_typed(self, result: TypedResult) -> None:
-        self._typed_text = result.text
-        self.result.setHtml(typed_html(result))
-        self.attention.set_view(result.attention)
-
-    def show_typed_error(self, message: str) -> None:
-        self.result.setHtml(f"<p style='color:{WRONG}'>{html.escape(message)}</p>")
-        self.attention.set_view(None)
+        self._typed = result
+        self.result.setHtml(typed_html(result, self.state.temperature))
+        self.attention.set_view(result.attention, ablated=result.ablated)
 
     def _on_run_changed(self, run) -> None:
         has_run = run is not None
         self.input.setEnabled(has_run)
         self.button.setEnabled(has_run)
         self.attention.set_view(None)
-        self._typed_text = ""
+        self._typed = None
+        self._drawn = None
         if has_run:
             self.result.setHtml(
                 "<p>Type an input above and press Enter to see the model's "

@@ -1,8 +1,10 @@
 """SettingsPanel: preset, model, task and training settings, written to the AppState.
 
 Edits go to the state; the state's signals come back and update every widget under a
-QSignalBlocker, so no edit loops. Heads that do not divide the hidden size are never
-offered; any other impossible combination is flagged in the banner, with the reason.
+QSignalBlocker, so no edit loops. Number boxes apply their value on Enter or when focus
+leaves them, never per keystroke: typing 300 is one edit, not three. Heads that do not
+divide the hidden size are never offered; any other impossible combination is flagged
+in the banner, with the reason.
 """
 
 from __future__ import annotations
@@ -27,20 +29,19 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.state import AppState, Settings
+from explorer.views.settings_tips import ARCH_NAMES, POSITIONAL_NAMES, TIPS
+from tinyformer.model import limits
 from tinyformer.tasks import TASKS
+from tinyformer.tasks.base import OPERATIONS
+from tinyformer.tasks.split import MAX_HELD_OUT
 
-ARCHS = [
-    ("Encoder-decoder (the paper)", "encoder-decoder"),
-    ("Decoder-only (GPT)", "decoder-only"),
-    ("Encoder-only (BERT)", "encoder-only"),
-]
-POSITIONALS = [("Sinusoidal", "sinusoidal"), ("Learned", "learned"), ("None", "none")]
 TEXT_DELAY_MS = 400
+LONG_TEXT_LINES = 2000  # longer examples (from a file) are shown, not edited in the box
 WARNING = "color:#b42318;"
 
 
 def divisors(n: int) -> list[int]:
-    return [h for h in range(1, n + 1) if n % h == 0]
+    return [h for h in range(1, min(n, limits.MAX_HEADS) + 1) if n % h == 0]
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -68,14 +69,21 @@ class SettingsPanel(QWidget):
         self.preset = QComboBox()
         for name, p in state.presets.items():
             self.preset.addItem(f"{name}: {p.title}", name)
-        self.preset.activated.connect(lambda i: state.load_preset(self.preset.itemData(i)))
+        self.preset.setToolTip(TIPS["preset"])
+        self.preset.activated.connect(self._on_preset_chosen)
+        self.preset_label = QLabel()
+        self.preset_label.setObjectName("presetLabel")
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color:#444;")
 
         content = QWidget()
         column = QVBoxLayout(content)
-        column.addWidget(self._group("Preset", [("", self.preset), ("", self.description)]))
+        column.addWidget(
+            self._group(
+                "Preset", [("", self.preset), ("", self.preset_label), ("", self.description)]
+            )
+        )
         column.addWidget(self._model_group())
         column.addWidget(self._task_group())
         column.addWidget(self._train_group())
@@ -83,12 +91,12 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(360)
+        self.setMinimumWidth(330)
         for combo in content.findChildren(QComboBox):  # long names must not widen the panel
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
-            combo.setMinimumContentsLength(12)
+            combo.setMinimumContentsLength(10)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -102,8 +110,7 @@ class SettingsPanel(QWidget):
 
         state.settings_changed.connect(self._on_settings_changed)
         state.validity_changed.connect(self._on_validity_changed)
-        state.preset_changed.connect(self._on_preset_changed)
-        self._on_preset_changed(state.preset)
+        state.preset_changed.connect(lambda _: self._show_preset())
         self._on_settings_changed(state.settings)
         self._on_validity_changed(state.error)
 
@@ -118,23 +125,19 @@ class SettingsPanel(QWidget):
         self.causal_warning.setWordWrap(True)
         self.causal_warning.setStyleSheet(WARNING + "font-weight:bold;")
         self.heads = self._combo("model", "n_heads", [])
-        self.heads.setToolTip("Only head counts that divide the hidden size are offered")
-        d_model = QSpinBox()
-        d_model.setRange(4, 1024)
+        d_model = self._spin("model", "d_model", 4, limits.MAX_D_MODEL, connect=False)
         d_model.setSingleStep(8)
-        d_model.setToolTip("d_model: the width of every token's vector")
         d_model.valueChanged.connect(self._on_d_model_edited)
-        self._register("model", "d_model", d_model, d_model.setValue)
         return self._group(
             "Model",
             [
-                ("Architecture", self._combo("model", "arch", ARCHS)),
+                ("Architecture", self._combo("model", "arch", list(ARCH_NAMES.items()))),
                 ("Hidden size", d_model),
                 ("Heads", self.heads),
                 ("", self.heads_note),
-                ("Layers", self._spin("model", "n_layers", 1, 12, "per stack")),
-                ("Feed-forward size", self._spin("model", "d_ff", 1, 4096, "d_ff")),
-                ("Positions", self._combo("model", "positional", POSITIONALS)),
+                ("Layers", self._spin("model", "n_layers", 1, limits.MAX_LAYERS)),
+                ("Feed-forward size", self._spin("model", "d_ff", 1, limits.MAX_D_FF)),
+                ("Positions", self._combo("model", "positional", list(POSITIONAL_NAMES.items()))),
                 ("", self._check("model", "norm_first", "Pre-norm (LayerNorm first)")),
                 ("", self._check("model", "causal", "Causal mask in the decoder")),
                 ("", self.causal_warning),
@@ -146,45 +149,55 @@ class SettingsPanel(QWidget):
         tasks = [(f"{name}: {cls.summary}", name) for name, cls in TASKS.items()]
         self.pattern = QLineEdit()
         self.pattern.setPlaceholderText("e.g. 1 0  or  a b c")
+        self.pattern.setToolTip(TIPS["task.pattern"])
         self.pattern.textEdited.connect(lambda t: self.state.set_setting("task", "pattern", t))
         self._register("task", "pattern", self.pattern, self.pattern.setText)
         self.custom = QPlainTextEdit()
         self.custom.setPlaceholderText(
-            "One example per line:\n1 2 3 -> 3 2 1\nor plain sequences:\na b c d"
+            "One example per line:\n1 2 3 -> 3 2 1\nor plain sequences:\na b c d\n"
+            "(or File → Open examples…)"
         )
+        self.custom.setToolTip(TIPS["task.text"])
         self.custom.setMinimumHeight(90)
         self.custom.textChanged.connect(self._text_timer_start)
         self._register("task", "text", self.custom, self._set_custom_text)
-        self.vocab = self._spin("task", "vocab", 2, 1000, "how many symbols (1..N)")
-        self.pattern_row = QLabel("Pattern")
-        self.custom_row = QLabel("Your examples")
-        group = self._group(
+        self.vocab = self._spin("task", "vocab", 2, limits.MAX_SYMBOLS)
+        self.vocab_row = QLabel("Vocabulary")
+        self.operation = self._combo("task", "operation", [(op, op) for op in OPERATIONS])
+        self.held_out = self._dspin("task", "held_out", 0.0, MAX_HELD_OUT, 2, 0.05)
+        self.rows = {
+            "pattern": (QLabel("Pattern"), self.pattern),
+            "custom": (QLabel("Your examples"), self.custom),
+            "operation": (QLabel("Operation"), self.operation),
+            "held_out": (QLabel("Held out"), self.held_out),
+        }
+        return self._group(
             "Task",
             [
                 ("Task", self._combo("task", "name", tasks)),
-                ("Vocabulary", self.vocab),
-                ("Sequence length", self._spin("task", "seq_len", 2, 256, "tokens per input")),
-                (self.pattern_row, self.pattern),
-                (self.custom_row, self.custom),
+                (self.vocab_row, self.vocab),
+                ("Sequence length", self._spin("task", "seq_len", 2, limits.MAX_SEQ_LEN)),
+                *self.rows.values(),
             ],
         )
-        return group
 
     def _train_group(self) -> QGroupBox:
         lr = LogSpinBox()
         lr.setDecimals(6)
         lr.setRange(1e-6, 1.0)
-        lr.setToolTip("Peak learning rate; the arrows halve and double it")
+        lr.setKeyboardTracking(False)
+        lr.setToolTip(TIPS["train.lr"])
         lr.valueChanged.connect(lambda v: self.state.set_setting("train", "lr", round(v, 6)))
         self._register("train", "lr", lr, lr.setValue)
         return self._group(
             "Training",
             [
                 ("Learning rate", lr),
-                ("Warmup steps", self._spin("train", "warmup", 0, 100_000, "linear warmup")),
-                ("Batch size", self._spin("train", "batch_size", 1, 4096, "examples per step")),
-                ("Steps", self._spin("train", "steps", 1, 10_000_000, "updates in the run")),
-                ("Seed", self._spin("train", "seed", 0, 2**31 - 1, "same seed, same run")),
+                ("Warmup steps", self._spin("train", "warmup", 0, 100_000)),
+                ("Weight decay", self._dspin("train", "weight_decay", 0.0, 10.0, 3, 0.1)),
+                ("Batch size", self._spin("train", "batch_size", 1, limits.MAX_BATCH)),
+                ("Steps", self._spin("train", "steps", 1, limits.MAX_STEPS)),
+                ("Seed", self._spin("train", "seed", 0, 2**31 - 1)),
             ],
         )
 
@@ -193,6 +206,7 @@ class SettingsPanel(QWidget):
     def _group(self, title: str, rows: list[tuple[Any, QWidget]]) -> QGroupBox:
         box = QGroupBox(title)
         form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for label, widget in rows:
             if label == "":
                 form.addRow(widget)
@@ -202,14 +216,17 @@ class SettingsPanel(QWidget):
 
     def _register(self, part: str, name: str, widget: QWidget, setter: Callable) -> None:
         widget.setObjectName(f"{part}.{name}")
+        if f"{part}.{name}" in TIPS and not widget.toolTip():
+            widget.setToolTip(TIPS[f"{part}.{name}"])
         self.widgets[(part, name)] = widget
         self.setters[(part, name)] = setter
 
-    def _spin(self, part: str, name: str, lo: int, hi: int, tip: str) -> QSpinBox:
+    def _spin(self, part: str, name: str, lo: int, hi: int, connect: bool = True) -> QSpinBox:
         box = QSpinBox()
         box.setRange(lo, hi)
-        box.setToolTip(tip)
-        box.valueChanged.connect(lambda v: self.state.set_setting(part, name, v))
+        box.setKeyboardTracking(False)  # the value is applied on Enter or when focus leaves
+        if connect:
+            box.valueChanged.connect(lambda v: self.state.set_setting(part, name, v))
         self._register(part, name, box, box.setValue)
         return box
 
@@ -218,6 +235,7 @@ class SettingsPanel(QWidget):
         box.setRange(lo, hi)
         box.setDecimals(dec)
         box.setSingleStep(step)
+        box.setKeyboardTracking(False)
         box.valueChanged.connect(lambda v: self.state.set_setting(part, name, round(v, dec)))
         self._register(part, name, box, box.setValue)
         return box
@@ -237,14 +255,23 @@ class SettingsPanel(QWidget):
         return box
 
     def _set_custom_text(self, text: str) -> None:
-        if self.custom.toPlainText() != text:
-            self.custom.setPlainText(text)
+        long = text.count("\n") >= LONG_TEXT_LINES
+        self.custom.setReadOnly(long)
+        shown = _summary(text) if long else text
+        if self.custom.toPlainText() != shown:
+            with QSignalBlocker(self.custom):
+                self.custom.setPlainText(shown)
 
     def _text_timer_start(self) -> None:
         self._text_timer.start()
 
     def _on_text_settled(self) -> None:
-        self.state.set_setting("task", "text", self.custom.toPlainText())
+        if not self.custom.isReadOnly():
+            self.state.set_setting("task", "text", self.custom.toPlainText())
+
+    def _on_preset_chosen(self, index: int) -> None:
+        if not self.state.load_preset(self.preset.itemData(index)):
+            self._show_preset()  # refused: the combo shows the preset that still holds
 
     # edits that touch two settings -------------------------------------------------------
 
@@ -255,9 +282,9 @@ class SettingsPanel(QWidget):
         note = ""
         if new_heads != heads:
             note = f"Heads set to {new_heads}: the head count must divide the hidden size."
-        self.heads_note.setText(note)
-        self.heads_note.setVisible(bool(note))
-        self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads})
+        if self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads}):
+            self.heads_note.setText(note)
+            self.heads_note.setVisible(bool(note))
 
     # updates from the state --------------------------------------------------------------
 
@@ -272,21 +299,39 @@ class SettingsPanel(QWidget):
                 setter(settings[part][name])
         self.causal_warning.setVisible(not model["causal"] and model["arch"] != "encoder-only")
         self.widgets[("model", "causal")].setEnabled(model["arch"] != "encoder-only")
-        is_pattern, is_custom = task["name"] == "pattern", task["name"] == "custom"
-        for widget, shown in (
-            (self.pattern, is_pattern),
-            (self.pattern_row, is_pattern),
-            (self.custom, is_custom),
-            (self.custom_row, is_custom),
-        ):
-            widget.setVisible(shown)
-        self.vocab.setEnabled(not (is_pattern or is_custom))
+        name = task["name"]
+        shown = {
+            "pattern": name == "pattern",
+            "custom": name == "custom",
+            "operation": name == "modular",
+            "held_out": name in ("custom", "modular"),
+        }
+        for key, (label, widget) in self.rows.items():
+            label.setVisible(shown[key])
+            widget.setVisible(shown[key])
+        self.vocab_row.setText("Modulus p" if name == "modular" else "Vocabulary")
+        self.vocab.setEnabled(name not in ("pattern", "custom"))
+        self.widgets[("task", "seq_len")].setEnabled(name not in ("custom", "modular"))
+        self._show_preset()
 
     def _on_validity_changed(self, error: str) -> None:
         self.banner.setText(f"Cannot train with these settings: {error}" if error else "")
         self.banner.setVisible(bool(error))
 
-    def _on_preset_changed(self, name: str) -> None:
+    def _show_preset(self) -> None:
+        name = self.state.preset
         with QSignalBlocker(self.preset):
-            self.preset.setCurrentIndex(self.preset.findData(name))
+            self.preset.setCurrentIndex(self.preset.findData(name) if name else -1)
+        if not name:
+            self.preset_label.setText("<i>Your own settings (no preset)</i>")
+            self.description.setText("")
+            return
+        modified = self.state.preset_modified
+        self.preset_label.setText(f"<b>{name}</b>" + (" <i>(modified)</i>" if modified else ""))
         self.description.setText(self.state.presets[name].description)
+
+
+def _summary(text: str) -> str:
+    lines = text.splitlines()
+    head = "\n".join(lines[:50])
+    return f"# {len(lines):,} lines from a file (File → Open examples… to change them)\n{head}\n…"

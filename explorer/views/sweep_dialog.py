@@ -201,6 +201,9 @@ class SweepDialog(QDialog):
                 series = getattr(getattr(r.experiment, p2), k2)
             y = getattr(r.final, metric) if r.final is not None else float("nan")
             lines.setdefault(series, []).append((x, y))
+        xs = sorted({x for points in lines.values() for x, _ in points})
+        whole = all(isinstance(x, int) for x in xs)  # layers, heads: no "1.5 layers" ticks
+        self.plot.getAxis("bottom").setTicks([[(x, str(x)) for x in xs]] if whole and xs else None)
         for i, (series, points) in enumerate(sorted(lines.items(), key=lambda kv: str(kv[0]))):
             points.sort()
             pen = pg.mkPen(pg.intColor(i, hues=max(len(lines), 3)), width=2)

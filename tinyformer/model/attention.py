@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from tinyformer.model.hooks import HookPoint
 from tinyformer.model.masks import to_sdpa
 
 
@@ -14,6 +15,11 @@ class MultiHeadAttention(nn.Module):
 
     The q, k, v projections are stacked in one `in_proj` (3 * d_model rows, q first), the
     layout of `nn.MultiheadAttention.in_proj_weight`, so self-attention is one matmul.
+
+    Hook points, in order: hook_q, hook_k, hook_v (B, H, T, d_head); hook_scores and
+    hook_pattern (B, H, T_q, T_k), the weights before and after the softmax; hook_z
+    (B, H, T_q, d_head), each head's weighted values; hook_out (B, T_q, D). When nobody
+    watches the scores or the pattern, the fused SDPA kernel computes z instead.
     """
 
     def __init__(self, d_model: int, n_heads: int, dropout: float = 0.0) -> None:
@@ -23,22 +29,15 @@ class MultiHeadAttention(nn.Module):
         self.dropout = dropout
         self.in_proj = nn.Linear(d_model, 3 * d_model)
         self.out_proj = nn.Linear(d_model, d_model)
+        for name in ("q", "k", "v", "scores", "pattern", "z", "out"):
+            setattr(self, f"hook_{name}", HookPoint())
 
     def forward(
-        self,
-        x: Tensor,
-        memory: Tensor | None = None,
-        mask: Tensor | None = None,
-        need_weights: bool = False,
-        head_mask: Tensor | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
+        self, x: Tensor, memory: Tensor | None = None, mask: Tensor | None = None
+    ) -> Tensor:
         """x: (B, T_q, D) queries; memory: (B, T_k, D) keys and values, or None for
-        self-attention; mask: bool, True = blocked, broadcastable to (B, H, T_q, T_k);
-        head_mask: (H,) multipliers on each head's output (0 switches a head off).
-
-        Returns the output (B, T_q, D) and, if need_weights, the post-softmax weights
-        (B, H, T_q, T_k); otherwise None, and the fused SDPA kernel is used instead.
-        """
+        self-attention; mask: bool, True = blocked, broadcastable to (B, H, T_q, T_k).
+        Returns (B, T_q, D)."""
         B, T_q, D = x.shape
         H, d_head = self.n_heads, self.d_head
         if memory is None:
@@ -49,22 +48,20 @@ class MultiHeadAttention(nn.Module):
             q = F.linear(x, w_q, b_q)  # (B, T_q, D)
             k, v = F.linear(memory, w_kv, b_kv).split(D, dim=-1)  # 2 x (B, T_k, D)
         T_k = k.shape[1]
-        q = q.view(B, T_q, H, d_head).transpose(1, 2)  # (B, H, T_q, d_head)
-        k = k.view(B, T_k, H, d_head).transpose(1, 2)  # (B, H, T_k, d_head)
-        v = v.view(B, T_k, H, d_head).transpose(1, 2)  # (B, H, T_k, d_head)
+        q = self.hook_q(q.view(B, T_q, H, d_head).transpose(1, 2))  # (B, H, T_q, d_head)
+        k = self.hook_k(k.view(B, T_k, H, d_head).transpose(1, 2))  # (B, H, T_k, d_head)
+        v = self.hook_v(v.view(B, T_k, H, d_head).transpose(1, 2))  # (B, H, T_k, d_head)
         p = self.dropout if self.training else 0.0
 
-        weights = None
-        if need_weights:
+        if self.hook_scores.watched or self.hook_pattern.watched:
             scores = (q @ k.transpose(-2, -1)) * d_head**-0.5  # (B, H, T_q, T_k)
             if mask is not None:
                 scores = scores.masked_fill(mask, float("-inf"))
-            weights = scores.softmax(dim=-1)
-            out = F.dropout(weights, p, self.training) @ v  # (B, H, T_q, d_head)
+            pattern = self.hook_pattern(self.hook_scores(scores).softmax(dim=-1))
+            z = F.dropout(pattern, p, self.training) @ v  # (B, H, T_q, d_head)
         else:
-            out = F.scaled_dot_product_attention(q, k, v, attn_mask=to_sdpa(mask), dropout_p=p)
+            z = F.scaled_dot_product_attention(q, k, v, attn_mask=to_sdpa(mask), dropout_p=p)
 
-        if head_mask is not None:
-            out = out * head_mask.view(1, H, 1, 1)
-        out = out.transpose(1, 2).reshape(B, T_q, D)  # (B, T_q, D): heads concatenated
-        return self.out_proj(out), weights
+        z = self.hook_z(z)
+        out = z.transpose(1, 2).reshape(B, T_q, D)  # (B, T_q, D): heads concatenated
+        return self.hook_out(self.out_proj(out))

@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tinyformer.model.attention import MultiHeadAttention
+from tinyformer.model.hooks import HookPoint
 
 
 class AddNorm(nn.Module):
@@ -43,7 +44,30 @@ class FeedForward(nn.Module):
         return self.linear2(self.dropout(F.relu(self.linear1(x))))
 
 
-class EncoderBlock(nn.Module):
+class Block(nn.Module):
+    """What every layer shares: its input and output as hook points (hook_resid_pre,
+    hook_resid_post), the stream between its attention and its feed-forward
+    (hook_resid_mid) and the feed-forward sublayer's output (hook_ff_out), all (B, T, D).
+    Subclasses add their attention first, then `ff` and `add_norm2` (the order in which
+    weights are initialised, so a seed gives the same model as ever)."""
+
+    ff: FeedForward
+    add_norm2: AddNorm
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hook_resid_pre = HookPoint()
+        self.hook_resid_mid = HookPoint()
+        self.hook_ff_out = HookPoint()
+        self.hook_resid_post = HookPoint()
+
+    def feed_forward(self, x: Tensor) -> Tensor:
+        x = self.hook_resid_mid(x)
+        out = self.hook_ff_out(self.ff(self.add_norm2.before(x)))
+        return self.hook_resid_post(self.add_norm2(x, out))
+
+
+class EncoderBlock(Block):
     """One encoder layer (sec. 3.1): self-attention, then feed-forward.
 
     Every position sees every other one (unless padding), so the block mixes the whole input.
@@ -56,23 +80,14 @@ class EncoderBlock(nn.Module):
         self.ff = FeedForward(d_model, d_ff, dropout)
         self.add_norm2 = AddNorm(d_model, dropout, norm_first)
 
-    def forward(
-        self,
-        x: Tensor,
-        mask: Tensor | None = None,
-        need_weights: bool = False,
-        head_mask: Tensor | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
-        """x: (B, T, D) -> (B, T, D), and self-attention weights (B, H, T, T) if asked."""
-        a, weights = self.self_attn(
-            self.add_norm1.before(x), mask=mask, need_weights=need_weights, head_mask=head_mask
-        )
-        x = self.add_norm1(x, a)
-        x = self.add_norm2(x, self.ff(self.add_norm2.before(x)))
-        return x, weights
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """x: (B, T, D) -> (B, T, D)."""
+        x = self.hook_resid_pre(x)
+        x = self.add_norm1(x, self.self_attn(self.add_norm1.before(x), mask=mask))
+        return self.feed_forward(x)
 
 
-class DecoderBlock(nn.Module):
+class DecoderBlock(Block):
     """One decoder layer (sec. 3.1): masked self-attention, cross-attention over the
     encoder's output ("memory"), then feed-forward.
 
@@ -106,28 +121,11 @@ class DecoderBlock(nn.Module):
         memory: Tensor | None = None,
         self_mask: Tensor | None = None,
         memory_mask: Tensor | None = None,
-        need_weights: bool = False,
-        self_head_mask: Tensor | None = None,
-        cross_head_mask: Tensor | None = None,
-    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
-        """x: (B, T, D), memory: (B, S, D) -> (B, T, D), self weights (B, H, T, T) and
-        cross weights (B, H, T, S) if asked (None otherwise, or without cross-attention)."""
-        a, self_w = self.self_attn(
-            self.add_norm1.before(x),
-            mask=self_mask,
-            need_weights=need_weights,
-            head_mask=self_head_mask,
-        )
-        x = self.add_norm1(x, a)
-        cross_w = None
+    ) -> Tensor:
+        """x: (B, T, D), memory: (B, S, D) -> (B, T, D)."""
+        x = self.hook_resid_pre(x)
+        x = self.add_norm1(x, self.self_attn(self.add_norm1.before(x), mask=self_mask))
         if self.cross_attn is not None:
-            a, cross_w = self.cross_attn(
-                self.add_norm_cross.before(x),
-                memory,
-                mask=memory_mask,
-                need_weights=need_weights,
-                head_mask=cross_head_mask,
-            )
+            a = self.cross_attn(self.add_norm_cross.before(x), memory, mask=memory_mask)
             x = self.add_norm_cross(x, a)
-        x = self.add_norm2(x, self.ff(self.add_norm2.before(x)))
-        return x, self_w, cross_w
+        return self.feed_forward(x)

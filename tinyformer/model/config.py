@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, TypeVar, get_args
 
+from tinyformer.model import limits
+
 T = TypeVar("T")
 
 # The closed sets of words, each written once; every other list of them is derived here.
@@ -29,10 +31,10 @@ def settings_from_dict(cls: type[T], data: Any, what: str) -> T:
     return cls(**data)
 
 
-def _positive_int(name: str, value: object) -> None:
+def _positive_int(name: str, value: object, most: int) -> None:
     # bool is an int subclass; True as a layer count is a bug, not a 1.
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(f"{name} must be an integer from 1 to {most}, got {value!r}")
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -71,8 +73,15 @@ class ModelConfig:
     def __post_init__(self) -> None:
         _choice("arch", self.arch, ARCHS)
         _choice("positional", self.positional, POSITIONALS)
-        for name in ("vocab_size", "d_model", "n_heads", "n_layers", "d_ff", "max_len"):
-            _positive_int(name, getattr(self, name))
+        for name, most in (
+            ("vocab_size", limits.MAX_VOCAB),
+            ("d_model", limits.MAX_D_MODEL),
+            ("n_heads", limits.MAX_HEADS),
+            ("n_layers", limits.MAX_LAYERS),
+            ("d_ff", limits.MAX_D_FF),
+            ("max_len", limits.MAX_LEN),
+        ):
+            _positive_int(name, getattr(self, name), most)
         if self.d_model % self.n_heads:
             divisors = [h for h in range(1, self.d_model + 1) if self.d_model % h == 0]
             shown = ", ".join(map(str, divisors[:8])) + (" ..." if len(divisors) > 8 else "")
@@ -87,6 +96,25 @@ class ModelConfig:
         for name in ("norm_first", "causal"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if self.parameters > limits.MAX_PARAMETERS:
+            mb = limits.memory_estimate(self.parameters) / 2**20
+            raise ValueError(
+                f"this model has {self.parameters:,} weights (about {mb:,.0f} MB to train); "
+                f"at most {limits.MAX_PARAMETERS:,} are allowed: make it smaller"
+            )
+
+    @property
+    def parameters(self) -> int:
+        """How many weights the model has, known before it is built."""
+        return limits.parameter_count(
+            self.arch,
+            self.vocab_size,
+            self.d_model,
+            self.n_layers,
+            self.d_ff,
+            self.max_len,
+            self.positional == "learned",
+        )
 
     @property
     def d_head(self) -> int:

@@ -20,17 +20,17 @@ def sinusoidal_table(max_len: int, d_model: int) -> Tensor:
 
 
 class Embeddings(nn.Module):
-    """Token embedding scaled by sqrt(d_model), plus a position encoding, then dropout.
+    """Token embedding scaled by sqrt(d_model), and the position encoding added to it.
 
     Without positions ("none") attention cannot tell "1 2" from "2 1": every position looks
-    the same to it, which is why the article's model cannot learn order.
+    the same to it, which is why the article's model cannot learn order. The sum (and its
+    dropout) is taken by the stack that reads the tokens (tinyformer.model.stacks).
     """
 
-    def __init__(
-        self, vocab_size: int, d_model: int, max_len: int, positional: str, dropout: float
-    ) -> None:
+    def __init__(self, vocab_size: int, d_model: int, max_len: int, positional: str) -> None:
         super().__init__()
         self.vocab_size = vocab_size
+        self.d_model = d_model
         self.max_len = max_len
         self.scale = math.sqrt(d_model)
         self.tokens = nn.Embedding(vocab_size, d_model)
@@ -42,24 +42,20 @@ class Embeddings(nn.Module):
             self.register_buffer("sinusoid", sinusoidal_table(max_len, d_model), persistent=False)
         else:
             self.sinusoid = None
-        self.dropout = nn.Dropout(dropout)
 
-    def positions(self, t: int) -> Tensor | None:
-        """(T, D) position vectors, or None without positional encoding."""
+    def positions(self, t: int) -> Tensor:
+        """(T, D) position vectors; zeros without positional encoding."""
         table = self.learned if self.learned is not None else self.sinusoid
-        return None if table is None else table[:t]
+        if table is None:
+            return self.tokens.weight.new_zeros(t, self.tokens.embedding_dim)
+        if self.max_len < t:
+            raise ValueError(f"input length {t} exceeds max_len {self.max_len}")
+        return table[:t]
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: (B, T) token ids -> (B, T, D)."""
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x: (B, T) token ids -> scaled token vectors (B, T, D) and positions (T, D)."""
         check_tokens(x, self.vocab_size)
-        T = x.shape[1]
-        h = self.tokens(x) * self.scale  # (B, T, D)
-        pos = self.positions(T)
-        if pos is not None:
-            if self.max_len < T:
-                raise ValueError(f"input length {T} exceeds max_len {self.max_len}")
-            h = h + pos
-        return self.dropout(h)
+        return self.tokens(x) * self.scale, self.positions(x.shape[1])
 
 
 def check_tokens(x: Tensor, vocab_size: int) -> None:

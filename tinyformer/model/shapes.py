@@ -1,45 +1,34 @@
 """The three shapes of Transformer, each a thin composition of Embeddings, Encoder, Decoder.
 
-Attention, when asked for, comes back as a dict kind -> (L, B, H, T_q, T_k) post-softmax
-weights; kinds are "encoder" (self), "decoder" (self) and "cross". A head mask is the
-same kind of dict mapping to (L, H) multipliers: 0 switches that head's output off.
+Attention, when asked for (return_attention=True), comes back as a dict kind ->
+(L, B, H, T_q, T_k) post-softmax weights; kinds are "encoder" (self), "decoder" (self) and
+"cross". It is read through the attention modules' hook points, like everything else that
+looks inside (tinyformer.inspect): the forward pass itself knows nothing of it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
+from typing import Literal
 
 import torch
 from torch import Tensor, nn
 
-from tinyformer.model.config import ModelConfig
+from tinyformer.model.attention import MultiHeadAttention
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY, Arch, ModelConfig
 from tinyformer.model.embedding import Embeddings
+from tinyformer.model.hooks import recording
 from tinyformer.model.masks import attention_mask
 from tinyformer.model.stacks import Decoder, Encoder
 
+Kind = Literal["encoder", "decoder", "cross"]
 Attention = dict[str, Tensor]
-HeadMask = dict[str, Tensor]
 
-KINDS = {
-    "encoder-decoder": ("encoder", "decoder", "cross"),
-    "decoder-only": ("decoder",),
-    "encoder-only": ("encoder",),
+KINDS: dict[Arch, tuple[Kind, ...]] = {
+    ENCODER_DECODER: ("encoder", "decoder", "cross"),
+    DECODER_ONLY: ("decoder",),
+    ENCODER_ONLY: ("encoder",),
 }
-
-
-def make_head_mask(cfg: ModelConfig, off: Iterable[tuple[str, int, int]]) -> HeadMask | None:
-    """A head mask with the heads `off` ((kind, layer, head)) switched off; None if none.
-
-    Heads this model does not have are ignored, so a set chosen on one model can be
-    applied to another without error.
-    """
-    mask = {k: torch.ones(cfg.n_layers, cfg.n_heads) for k in KINDS[cfg.arch]}
-    hit = False
-    for kind, layer, head in off:
-        if kind in mask and layer < cfg.n_layers and head < cfg.n_heads:
-            mask[kind][layer, head] = 0.0
-            hit = True
-    return mask if hit else None
 
 
 class TransformerBase(nn.Module):
@@ -48,9 +37,7 @@ class TransformerBase(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.embed = Embeddings(
-            cfg.vocab_size, cfg.d_model, cfg.max_len, cfg.positional, cfg.dropout
-        )
+        self.embed = Embeddings(cfg.vocab_size, cfg.d_model, cfg.max_len, cfg.positional)
         self.generator = nn.Linear(cfg.d_model, cfg.vocab_size)
 
     def init_weights(self) -> None:
@@ -62,22 +49,37 @@ class TransformerBase(nn.Module):
             elif name.endswith(("in_proj.bias", "out_proj.bias")):
                 nn.init.zeros_(p)
 
-    def _head_mask(self, head_mask: HeadMask | None, kind: str) -> Tensor | None:
-        if not head_mask:
-            return None
-        unknown = set(head_mask) - set(KINDS[self.cfg.arch])
-        if unknown:
-            raise ValueError(
-                f"head_mask kinds for {self.cfg.arch} are {', '.join(KINDS[self.cfg.arch])}; "
-                f"got {', '.join(sorted(unknown))}"
-            )
-        m = head_mask.get(kind)
-        expected = (self.cfg.n_layers, self.cfg.n_heads)
-        if m is not None and tuple(m.shape) != expected:
-            raise ValueError(
-                f"head_mask[{kind!r}] must have shape {expected}, got {tuple(m.shape)}"
-            )
-        return m
+    def stacks(self) -> dict[str, Encoder | Decoder]:
+        """ "encoder" and/or "decoder", in the order they run."""
+        return {
+            name: self._modules[name] for name in ("encoder", "decoder") if name in self._modules
+        }
+
+    @property
+    def output_stack(self) -> Encoder | Decoder:
+        """The stack whose output the generator reads (the last to run)."""
+        return list(self.stacks().values())[-1]
+
+    def attentions(self) -> dict[tuple[Kind, int], MultiHeadAttention]:
+        """Every attention module by (kind, layer)."""
+        found: dict[tuple[Kind, int], MultiHeadAttention] = {}
+        stacks = self.stacks()
+        for i, layer in enumerate(stacks["encoder"].layers if "encoder" in stacks else []):
+            found["encoder", i] = layer.self_attn
+        for i, layer in enumerate(stacks["decoder"].layers if "decoder" in stacks else []):
+            found["decoder", i] = layer.self_attn
+            if layer.cross_attn is not None:
+                found["cross", i] = layer.cross_attn
+        return found
+
+    def _with_attention(self, forward: Callable[[], Tensor]) -> tuple[Tensor, Attention]:
+        """Run `forward` and return its logits with every head's post-softmax weights."""
+        points = {key: attn.hook_pattern for key, attn in self.attentions().items()}
+        with recording(points) as seen:
+            logits = forward()
+        layers = range(self.cfg.n_layers)
+        kinds = KINDS[self.cfg.arch]
+        return logits, {k: torch.stack([seen[k, i] for i in layers]) for k in kinds}
 
 
 class EncoderDecoder(TransformerBase):
@@ -91,18 +93,11 @@ class EncoderDecoder(TransformerBase):
         self.decoder = Decoder(cfg, cross=True)
         self.init_weights()
 
-    def encode(
-        self,
-        src: Tensor,
-        src_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
-        head_mask: HeadMask | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
-        """src: (B, S) -> memory (B, S, D) and encoder weights (L, B, H, S, S) if asked."""
+    def encode(self, src: Tensor, src_key_padding_mask: Tensor | None = None) -> Tensor:
+        """src: (B, S) -> memory (B, S, D)."""
         S = src.shape[1]
         mask = attention_mask(S, S, key_padding_mask=src_key_padding_mask, device=src.device)
-        x = self.embed(src)
-        return self.encoder(x, mask, need_weights, self._head_mask(head_mask, "encoder"))
+        return self.encoder(self.encoder.enter(self.embed, src), mask)
 
     def decode(
         self,
@@ -110,26 +105,15 @@ class EncoderDecoder(TransformerBase):
         memory: Tensor,
         tgt_key_padding_mask: Tensor | None = None,
         memory_key_padding_mask: Tensor | None = None,
-        need_weights: bool = False,
-        head_mask: HeadMask | None = None,
-    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
-        """tgt: (B, T), memory: (B, S, D) -> logits (B, T, V), self (L, B, H, T, T) and
-        cross (L, B, H, T, S) weights if asked."""
+    ) -> Tensor:
+        """tgt: (B, T), memory: (B, S, D) -> logits (B, T, V)."""
         T, S = tgt.shape[1], memory.shape[1]
         self_mask = attention_mask(T, T, self.cfg.causal, tgt_key_padding_mask, device=tgt.device)
         memory_mask = attention_mask(
             T, S, key_padding_mask=memory_key_padding_mask, device=tgt.device
         )
-        h, self_w, cross_w = self.decoder(
-            self.embed(tgt),
-            memory,
-            self_mask,
-            memory_mask,
-            need_weights,
-            self._head_mask(head_mask, "decoder"),
-            self._head_mask(head_mask, "cross"),
-        )
-        return self.generator(h), self_w, cross_w
+        x = self.decoder.enter(self.embed, tgt)
+        return self.generator(self.decoder(x, memory, self_mask, memory_mask))
 
     def forward(
         self,
@@ -138,16 +122,14 @@ class EncoderDecoder(TransformerBase):
         src_key_padding_mask: Tensor | None = None,
         tgt_key_padding_mask: Tensor | None = None,
         return_attention: bool = False,
-        head_mask: HeadMask | None = None,
     ) -> Tensor | tuple[Tensor, Attention]:
         """src: (B, S), tgt: (B, T) token ids -> logits (B, T, V) [, attention]."""
-        memory, enc_w = self.encode(src, src_key_padding_mask, return_attention, head_mask)
-        logits, self_w, cross_w = self.decode(
-            tgt, memory, tgt_key_padding_mask, src_key_padding_mask, return_attention, head_mask
-        )
-        if return_attention:
-            return logits, {"encoder": enc_w, "decoder": self_w, "cross": cross_w}
-        return logits
+
+        def run() -> Tensor:
+            memory = self.encode(src, src_key_padding_mask)
+            return self.decode(tgt, memory, tgt_key_padding_mask, src_key_padding_mask)
+
+        return self._with_attention(run) if return_attention else run()
 
 
 class DecoderOnly(TransformerBase):
@@ -163,21 +145,15 @@ class DecoderOnly(TransformerBase):
         x: Tensor,
         key_padding_mask: Tensor | None = None,
         return_attention: bool = False,
-        head_mask: HeadMask | None = None,
     ) -> Tensor | tuple[Tensor, Attention]:
         """x: (B, T) token ids -> logits (B, T, V) [, {"decoder": (L, B, H, T, T)}]."""
-        T = x.shape[1]
-        mask = attention_mask(T, T, self.cfg.causal, key_padding_mask, device=x.device)
-        h, w, _ = self.decoder(
-            self.embed(x),
-            None,
-            mask,
-            None,
-            return_attention,
-            self._head_mask(head_mask, "decoder"),
-        )
-        logits = self.generator(h)
-        return (logits, {"decoder": w}) if return_attention else logits
+
+        def run() -> Tensor:
+            T = x.shape[1]
+            mask = attention_mask(T, T, self.cfg.causal, key_padding_mask, device=x.device)
+            return self.generator(self.decoder(self.decoder.enter(self.embed, x), None, mask))
+
+        return self._with_attention(run) if return_attention else run()
 
 
 class EncoderOnly(TransformerBase):
@@ -193,22 +169,21 @@ class EncoderOnly(TransformerBase):
         x: Tensor,
         key_padding_mask: Tensor | None = None,
         return_attention: bool = False,
-        head_mask: HeadMask | None = None,
     ) -> Tensor | tuple[Tensor, Attention]:
         """x: (B, T) token ids -> logits (B, T, V) [, {"encoder": (L, B, H, T, T)}]."""
-        T = x.shape[1]
-        mask = attention_mask(T, T, key_padding_mask=key_padding_mask, device=x.device)
-        h, w = self.encoder(
-            self.embed(x), mask, return_attention, self._head_mask(head_mask, "encoder")
-        )
-        logits = self.generator(h)
-        return (logits, {"encoder": w}) if return_attention else logits
+
+        def run() -> Tensor:
+            T = x.shape[1]
+            mask = attention_mask(T, T, key_padding_mask=key_padding_mask, device=x.device)
+            return self.generator(self.encoder(self.encoder.enter(self.embed, x), mask))
+
+        return self._with_attention(run) if return_attention else run()
 
 
 _SHAPES = {
-    "encoder-decoder": EncoderDecoder,
-    "decoder-only": DecoderOnly,
-    "encoder-only": EncoderOnly,
+    ENCODER_DECODER: EncoderDecoder,
+    DECODER_ONLY: DecoderOnly,
+    ENCODER_ONLY: EncoderOnly,
 }
 
 

@@ -2,58 +2,62 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from tinyformer.model.blocks import DecoderBlock, EncoderBlock
 from tinyformer.model.config import ModelConfig
+from tinyformer.model.embedding import Embeddings
+from tinyformer.model.hooks import HookPoint
 
 
-def _layer(head_mask: Tensor | None, i: int) -> Tensor | None:
-    return None if head_mask is None else head_mask[i]
+class Stack(nn.Module):
+    """What both stacks share: how token ids enter the residual stream, and the final norm.
 
-
-def _stack(weights: list[Tensor | None]) -> Tensor | None:
-    return None if weights[0] is None else torch.stack(weights)  # (L, B, H, T_q, T_k)
-
-
-class Encoder(nn.Module):
-    """The left half of fig. 1: n_layers encoder blocks, then LayerNorm."""
+    Hook points: hook_embed (B, T, D), the scaled token embeddings; hook_pos (T, D), the
+    positions added to them (zeros without positional encoding); hook_final (B, T, D),
+    the stack's output after its final LayerNorm. An encoder-decoder's two stacks share one
+    Embeddings module, so these points live here, one set per stack.
+    """
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.hook_embed = HookPoint()
+        self.hook_pos = HookPoint()
+        self.hook_final = HookPoint()
+
+    def enter(self, embed: Embeddings, ids: Tensor) -> Tensor:
+        """Token ids (B, T) -> the residual stream's start (B, T, D)."""
+        tokens, positions = embed(ids)
+        return self.dropout(self.hook_embed(tokens) + self.hook_pos(positions))
+
+
+class Encoder(Stack):
+    """The left half of fig. 1: n_layers encoder blocks, then LayerNorm."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__(cfg)
         self.layers = nn.ModuleList(
             EncoderBlock(cfg.d_model, cfg.n_heads, cfg.d_ff, cfg.dropout, cfg.norm_first)
             for _ in range(cfg.n_layers)
         )
         self.norm = nn.LayerNorm(cfg.d_model)
 
-    def forward(
-        self,
-        x: Tensor,
-        mask: Tensor | None = None,
-        need_weights: bool = False,
-        head_mask: Tensor | None = None,
-    ) -> tuple[Tensor, Tensor | None]:
-        """x: (B, T, D) -> (B, T, D) and, if asked, weights (L, B, H, T, T).
-
-        head_mask: (L, H), 1 keeps a head, 0 switches it off.
-        """
-        weights = []
-        for i, layer in enumerate(self.layers):
-            x, w = layer(x, mask, need_weights, _layer(head_mask, i))
-            weights.append(w)
-        return self.norm(x), _stack(weights)
+    def forward(self, x: Tensor, mask: Tensor | None = None) -> Tensor:
+        """x: (B, T, D) -> (B, T, D)."""
+        for layer in self.layers:
+            x = layer(x, mask)
+        return self.hook_final(self.norm(x))
 
 
-class Decoder(nn.Module):
+class Decoder(Stack):
     """The right half of fig. 1: n_layers decoder blocks, then LayerNorm.
 
     cross=False drops cross-attention: the GPT-style stack of a decoder-only model.
     """
 
     def __init__(self, cfg: ModelConfig, cross: bool = True) -> None:
-        super().__init__()
+        super().__init__(cfg)
         self.layers = nn.ModuleList(
             DecoderBlock(cfg.d_model, cfg.n_heads, cfg.d_ff, cfg.dropout, cfg.norm_first, cross)
             for _ in range(cfg.n_layers)
@@ -66,23 +70,8 @@ class Decoder(nn.Module):
         memory: Tensor | None = None,
         self_mask: Tensor | None = None,
         memory_mask: Tensor | None = None,
-        need_weights: bool = False,
-        self_head_mask: Tensor | None = None,
-        cross_head_mask: Tensor | None = None,
-    ) -> tuple[Tensor, Tensor | None, Tensor | None]:
-        """x: (B, T, D), memory: (B, S, D) -> (B, T, D), self weights (L, B, H, T, T) and
-        cross weights (L, B, H, T, S), each None unless asked (cross: unless present)."""
-        self_ws, cross_ws = [], []
-        for i, layer in enumerate(self.layers):
-            x, sw, cw = layer(
-                x,
-                memory,
-                self_mask,
-                memory_mask,
-                need_weights,
-                _layer(self_head_mask, i),
-                _layer(cross_head_mask, i),
-            )
-            self_ws.append(sw)
-            cross_ws.append(cw)
-        return self.norm(x), _stack(self_ws), _stack(cross_ws)
+    ) -> Tensor:
+        """x: (B, T, D), memory: (B, S, D) -> (B, T, D)."""
+        for layer in self.layers:
+            x = layer(x, memory, self_mask, memory_mask)
+        return self.hook_final(self.norm(x))

@@ -6,22 +6,41 @@ It may import the model layer (for the names of the architectures), nothing abov
 
 from __future__ import annotations
 
+import functools
+
 from tinyformer.tasks.base import Task, TaskConfig
 from tinyformer.tasks.batching import IGNORE, Example
 from tinyformer.tasks.custom import CustomTask, parse_examples
 from tinyformer.tasks.induction import InductionTask
 from tinyformer.tasks.masked import MaskedTask
+from tinyformer.tasks.modular import ModularTask
 from tinyformer.tasks.pattern import PatternTask
 from tinyformer.tasks.sequences import CopyTask, ReverseTask, SortTask
 
 TASKS: dict[str, type[Task]] = {
     t.name: t
-    for t in (PatternTask, CopyTask, ReverseTask, SortTask, InductionTask, MaskedTask, CustomTask)
+    for t in (
+        PatternTask,
+        CopyTask,
+        ReverseTask,
+        SortTask,
+        InductionTask,
+        MaskedTask,
+        ModularTask,
+        CustomTask,
+    )
 }
 
 
+@functools.lru_cache(maxsize=16)
 def make_task(cfg: TaskConfig) -> Task:
-    """The task cfg names, with its settings checked (ValueError says what is wrong)."""
+    """The task cfg names, with its settings checked (ValueError says what is wrong).
+
+    Tasks never change once made, so the same settings give the same task object: an edit
+    checks its experiment without parsing a long examples text again.
+    """
+    if not isinstance(cfg, TaskConfig):
+        raise ValueError(f"make_task needs a TaskConfig, got {type(cfg).__name__}")
     if cfg.name not in TASKS:
         raise ValueError(f"unknown task {cfg.name!r}; tasks: {', '.join(TASKS)}")
     return TASKS[cfg.name](cfg)

@@ -1,10 +1,12 @@
-"""custom: the user's own examples, typed as text."""
+"""custom: the user's own examples, typed or read from a file."""
 
 from __future__ import annotations
 
 import random
 
-from tinyformer.tasks.base import MAX_SEQ_LEN, MAX_SYMBOLS, Task, TaskConfig
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
+from tinyformer.model.limits import MAX_SEQ_LEN, MAX_SYMBOLS
+from tinyformer.tasks.base import Task, TaskConfig
 from tinyformer.tasks.batching import Example
 from tinyformer.tasks.vocab import SPECIALS, Vocab
 
@@ -55,8 +57,12 @@ class CustomTask(Task):
     same shifted one step, as in the article). Answers end with <eos>, since lengths vary.
     The vocabulary is every token typed, in order of appearance.
 
+    A seeded fraction of the distinct lines (`held_out`, 10% by default) is held out:
+    never trained on, and every evaluation is on those lines only.
+
     >>> from tinyformer.tasks import TaskConfig, make_task, show
-    >>> task = make_task(TaskConfig("custom", text="hi there -> hello\\nbye -> see you"))
+    >>> text = "hi there -> hello\\nbye -> see you"
+    >>> task = make_task(TaskConfig("custom", text=text, held_out=0.0))  # 2 lines: keep all
     >>> print(show(task, "bye", "encoder-decoder"))
     source bye -> target see you
     src     [8]
@@ -65,7 +71,7 @@ class CustomTask(Task):
     """
 
     name = "custom"
-    summary = "your own examples, typed as text"
+    summary = "your own examples, typed or from a file"
     eos = True
 
     def __init__(self, cfg: TaskConfig) -> None:
@@ -76,42 +82,48 @@ class CustomTask(Task):
             raise ValueError(f"{len(symbols)} distinct tokens is too many (at most {MAX_SYMBOLS})")
         super().__init__(cfg, Vocab(symbols))
         # Pairs as typed; a plain sequence is kept whole in `source` (target unused).
+        index = {s: i for i, s in enumerate(self.vocab.labels())}
         self.data = [
-            Example(tuple(self.vocab.encode(src)), tuple(self.vocab.encode(tgt or [])))
+            Example(tuple(index[t] for t in src), tuple(index[t] for t in tgt or []))
             for src, tgt in rows
         ]
         self.separator = self.pairs
         same_length = all(len(e.source) == len(e.target) for e in self.data)
-        self.archs = ("encoder-decoder", "decoder-only")
+        self.archs = (ENCODER_DECODER, DECODER_ONLY)
         if self.pairs and same_length:
-            self.archs += ("encoder-only",)
+            self.archs += (ENCODER_ONLY,)
+        self.use_split(self.data)
 
-    def _view(self, e: Example, arch: str) -> Example:
+    def view(self, e: Example, arch: str) -> Example:
         """A stored line as this architecture learns it."""
         if self.pairs:
             return e
-        if arch == "decoder-only":
+        if arch == DECODER_ONLY:
             return Example(e.source[:1], e.source[1:])
         return Example(e.source, e.source[1:])
 
     def sample(self, rng: random.Random, arch: str) -> Example:
-        return self._view(rng.choice(self.data), arch)
+        return self.view(rng.choice(self.train_set), arch)
 
     def answer_len(self, source_len: int, arch: str) -> int:
         if self.pairs:
             return max(len(e.target) for e in self.data)
-        if arch == "decoder-only":
+        if arch == DECODER_ONLY:
             return max(1, max(len(e.source) for e in self.data) - source_len)
         return max(1, source_len - 1)
 
     def longest_input(self, arch: str) -> int:
-        views = [self._view(e, arch) for e in self.data]  # answers gain an <eos>
-        if arch == "decoder-only":
-            return max(len(v.source) + self.separator + len(v.target) + 1 for v in views)
-        return max(max(len(v.source), len(v.target) + 1) for v in views)
+        # answers gain an <eos>
+        if arch == DECODER_ONLY:
+            if self.pairs:
+                return max(len(e.source) + 1 + len(e.target) + 1 for e in self.data)
+            return max(len(e.source) + 1 for e in self.data)
+        if self.pairs:
+            return max(max(len(e.source), len(e.target) + 1) for e in self.data)
+        return max(len(e.source) for e in self.data)
 
     def example_for(self, source: tuple[int, ...], arch: str) -> Example | None:
-        if not self.pairs and arch != "decoder-only":
+        if not self.pairs and arch != DECODER_ONLY:
             return Example(source, source[1:])
         for e in self.data:
             if self.pairs and e.source == source:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import random
 
+from tinyformer.model.config import ARCHS
 from tinyformer.tasks.base import Task, TaskConfig, number_symbols
 from tinyformer.tasks.batching import Example
 from tinyformer.tasks.vocab import Vocab
-
-ALL_ARCHS = ("encoder-decoder", "decoder-only", "encoder-only")
 
 
 class SequenceTask(Task):
     """Random tokens from "1".."vocab", seq_len of them; the answer is a function of them."""
 
-    archs = ALL_ARCHS
+    archs = ARCHS
 
     def __init__(self, cfg: TaskConfig) -> None:
         super().__init__(cfg, Vocab(number_symbols(cfg.vocab)))

@@ -5,7 +5,7 @@ EvalEvent (and its Mistake) come from tinyformer.inspect.evaluation, which makes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -27,10 +27,16 @@ class StepEvent:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Attention of the probe input at one step: kind -> (L, H, T_q, T_k) float32."""
+    """The probe input's attention at one step: kind -> (L, H, T_q, T_k) float32; and the
+    embeddings: "tokens" (V, D), and "positions" (T, D) unless the model has none."""
 
     step: int
     attention: dict[str, np.ndarray]
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in (*self.attention.values(), *self.embeddings.values()))
 
 
 Event = StepEvent | EvalEvent | Snapshot

@@ -7,6 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tinyformer.model import limits
 from tinyformer.model.config import ModelConfig, settings_from_dict
 from tinyformer.tasks import TaskConfig, make_task
 
@@ -27,9 +28,13 @@ class TrainConfig:
 
     lr: peak learning rate, reached after `warmup` steps (linear), then held ("none") or
         brought down to zero at the last step ("linear", "cosine").
+    weight_decay, beta1, beta2: the optimizer's (AdamW decays weights apart from the
+        gradient; weight decay is what makes a memorizing model grok).
     grad_clip: clip the gradient norm to this (0 = no clipping).
-    eval_every / eval_size: evaluate on eval_size held-out examples every eval_every steps.
-    snapshot_every: record the attention of a fixed probe input every so many steps.
+    eval_every / eval_size: evaluate every eval_every steps on the held-out examples: the
+        task's held-out split (at most eval_size of it), or eval_size fresh inputs.
+    snapshot_every: the longest gap between two snapshots of the probe's attention and the
+        embeddings; early steps are snapshotted more often (see `snapshot_due`).
     """
 
     lr: float = 1e-3
@@ -40,6 +45,8 @@ class TrainConfig:
     seed: int = 0
     optimizer: str = "adamw"
     weight_decay: float = 0.0
+    beta1: float = 0.9
+    beta2: float = 0.999
     grad_clip: float = 1.0
     eval_every: int = 100
     eval_size: int = 256
@@ -47,21 +54,28 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         _number("lr", self.lr, 1e-8, 10.0)
-        _number("batch_size", self.batch_size, 1, 4096, integer=True)
-        _number("steps", self.steps, 1, 10_000_000, integer=True)
-        _number("warmup", self.warmup, 0, 10_000_000, integer=True)
+        _number("batch_size", self.batch_size, 1, limits.MAX_BATCH, integer=True)
+        _number("steps", self.steps, 1, limits.MAX_STEPS, integer=True)
+        _number("warmup", self.warmup, 0, limits.MAX_STEPS, integer=True)
         _number("seed", self.seed, 0, 2**31 - 1, integer=True)
         _number("weight_decay", self.weight_decay, 0.0, 10.0)
+        _number("beta1", self.beta1, 0.0, 0.9999)
+        _number("beta2", self.beta2, 0.0, 0.9999)
         _number("grad_clip", self.grad_clip, 0.0, 1e6)
-        _number("eval_every", self.eval_every, 1, 10_000_000, integer=True)
-        _number("eval_size", self.eval_size, 1, 100_000, integer=True)
-        _number("snapshot_every", self.snapshot_every, 1, 10_000_000, integer=True)
+        _number("eval_every", self.eval_every, 1, limits.MAX_STEPS, integer=True)
+        _number("eval_size", self.eval_size, 1, limits.MAX_EVAL_EXAMPLES, integer=True)
+        _number("snapshot_every", self.snapshot_every, 1, limits.MAX_STEPS, integer=True)
         if self.decay not in DECAYS:
             raise ValueError(f"decay must be one of {', '.join(DECAYS)}; got {self.decay!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(
                 f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {self.optimizer!r}"
             )
+
+    def snapshot_due(self, step: int) -> bool:
+        """Snapshot every step at first, then at gaps of about 10% of the step count, never
+        more than snapshot_every apart: early learning, where most changes, gets frames."""
+        return step % max(1, min(self.snapshot_every, step // 10)) == 0
 
     def lr_at(self, step: int) -> float:
         """Learning rate for the update that follows `step` completed updates: a pure

@@ -55,11 +55,13 @@ EVAL_FIELDS = ("loss", "token_accuracy", "exact_match")
 
 
 class History:
-    """Per-step and per-evaluation series, keyed by field name, x = step."""
+    """Per-step and per-evaluation series, keyed by field name, x = step. `evals` are on
+    the held-out examples; `train_evals` on training examples (tasks with a split only)."""
 
     def __init__(self) -> None:
         self.steps = {f: Series() for f in STEP_FIELDS}
         self.evals = {f: Series() for f in EVAL_FIELDS}
+        self.train_evals = {f: Series() for f in EVAL_FIELDS}
 
     def add_step(self, event) -> None:
         for f in STEP_FIELDS:
@@ -69,10 +71,14 @@ class History:
         for f in EVAL_FIELDS:
             self.evals[f].append(event.step, getattr(event, f))
 
+    def add_train_eval(self, event) -> None:
+        for f in EVAL_FIELDS:
+            self.train_evals[f].append(event.step, getattr(event, f))
+
     def state(self) -> dict:
         return {
-            "steps": {f: s.state() for f, s in self.steps.items()},
-            "evals": {f: s.state() for f, s in self.evals.items()},
+            part: {f: s.state() for f, s in getattr(self, part).items()}
+            for part in ("steps", "evals", "train_evals")
         }
 
     @classmethod
@@ -80,19 +86,31 @@ class History:
         h = cls()
         h.steps = {f: Series.from_state(state["steps"][f]) for f in STEP_FIELDS}
         h.evals = {f: Series.from_state(state["evals"][f]) for f in EVAL_FIELDS}
+        if "train_evals" in state:  # run files of format 1 have none
+            h.train_evals = {f: Series.from_state(state["train_evals"][f]) for f in EVAL_FIELDS}
         return h
+
+    def copy(self) -> History:
+        return History.from_state(self.state())
 
 
 def write_csv(history: History, path) -> None:
-    """One row per recorded step: training series, and held-out metrics where evaluated."""
+    """One row per recorded step: training series, then held-out metrics (eval_*) and
+    training-set metrics (train_eval_*) where evaluated."""
     import csv
 
-    steps = {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in history.steps.items()}
-    evals = {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in history.evals.items()}
-    xs = sorted(set().union(*(d.keys() for d in (*steps.values(), *evals.values()))))
+    def points(series: dict[str, Series]) -> dict[str, dict[float, float]]:
+        return {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in series.items()}
+
+    parts = {
+        "": points(history.steps),
+        "eval_": points(history.evals),
+        "train_eval_": points(history.train_evals),
+    }
+    xs = sorted(set().union(*(d.keys() for p in parts.values() for d in p.values())))
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["step", *STEP_FIELDS, *(f"eval_{name}" for name in EVAL_FIELDS)])
+        out.writerow(["step", *(prefix + name for prefix, p in parts.items() for name in p)])
         for x in xs:
-            row = [int(x)] + [steps[n].get(x, "") for n in STEP_FIELDS]
-            out.writerow(row + [evals[n].get(x, "") for n in EVAL_FIELDS])
+            row = [int(x)] + [p[name].get(x, "") for p in parts.values() for name in p]
+            out.writerow(row)

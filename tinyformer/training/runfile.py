@@ -1,8 +1,10 @@
 """A run in one file: experiment, weights, optimizer state, RNG states, history, snapshots.
 
 The file is written by torch.save from plain data (dicts, lists, numbers, tensors) and
-read with `weights_only=True`, so opening a run never executes pickled code. Writes go
-to a temporary file first and replace the target only when complete.
+read with `weights_only=True` and memory-mapped, so opening a run never executes pickled
+code and never reads more than it needs. Everything in it is checked against the model it
+describes before anything is built (tinyformer.training.runfile_checks). Writes go to a
+temporary file first and replace the target only when complete.
 """
 
 from __future__ import annotations
@@ -13,22 +15,36 @@ from pathlib import Path
 
 import torch
 
-from tinyformer.training.experiment import Experiment
 from tinyformer.training.history import History
+from tinyformer.training.runfile_checks import (
+    FORMAT,
+    SUFFIX,
+    VERSION,
+    RunFileError,
+    check_state,
+    py_rng_from_list,
+)
 from tinyformer.training.snapshots import SnapshotLog
 from tinyformer.training.trainer import Trainer
 
-FORMAT = "tinyformer-run"
-VERSION = 1
-SUFFIX = ".tfrun"
+MAX_FILE_BYTES = 1 << 30  # no run this tinyformer can make comes near a gigabyte
 
-
-class RunFileError(ValueError):
-    """A file that is not a readable tinyformer run; the message says why."""
+__all__ = [
+    "FORMAT",
+    "SUFFIX",
+    "VERSION",
+    "RunFileError",
+    "check_writable",
+    "load_run",
+    "read_state",
+    "run_state",
+    "save_run",
+]
 
 
 def run_state(trainer: Trainer) -> dict:
     """Everything needed to continue `trainer` exactly where it is, as plain data."""
+    version, internal, gauss = trainer.data_rng.getstate()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -37,15 +53,38 @@ def run_state(trainer: Trainer) -> dict:
         "elapsed": trainer.elapsed,
         "model": {k: v.detach().cpu() for k, v in trainer.model.state_dict().items()},
         "optimizer": trainer.optimizer.state_dict(),
-        "rng": {"data": _py_state(trainer.data_rng), "torch": torch.get_rng_state()},
+        "rng": {"data": [version, list(internal), gauss], "torch": trainer.torch_rng.clone()},
         "history": trainer.history.state(),
         "snapshots": trainer.snapshots.state(),
     }
 
 
+def check_writable(path: str | os.PathLike) -> Path:
+    """Refuse, before any training, a path a run could not be saved to: an empty name, a
+    folder, a missing or unwritable folder, a special file system (/proc, /sys)."""
+    text = os.fspath(path)
+    if not text.strip():
+        raise RunFileError("the output path is empty: give a file name, e.g. runs/copy.tfrun")
+    path = Path(text)
+    if path.is_dir():
+        raise RunFileError(f"{path} is a folder: give a file name inside it")
+    parent = path.parent if str(path.parent) else Path(".")
+    existing = parent
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise RunFileError(f"{path}: {existing} is a file, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise RunFileError(f"{path}: the folder {existing} is not writable")
+    resolved = existing.resolve()
+    if resolved.parts[:2] in (("/", "proc"), ("/", "sys"), ("/", "dev")):
+        raise RunFileError(f"{path}: {resolved} is a system folder; save runs elsewhere")
+    return path
+
+
 def save_run(trainer: Trainer, path: str | os.PathLike) -> Path:
     """Write the run atomically: the old file stays intact until the new one is complete."""
-    path = Path(path)
+    path = check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -59,33 +98,45 @@ def save_run(trainer: Trainer, path: str | os.PathLike) -> Path:
 
 
 def load_run(path: str | os.PathLike, device: str = "auto", threads: int | None = None) -> Trainer:
-    """A trainer restored from `path`, ready to continue. Raises RunFileError for anything
-    that is not a complete run of a format this version reads."""
+    """A trainer restored from `path`, ready to continue exactly as if never stopped.
+    Raises RunFileError, naming the file and the first thing wrong, for anything that is
+    not a complete, consistent run of a format this version reads; nothing is built first."""
     state = read_state(path)
-    try:
-        experiment = Experiment.from_dict(state["experiment"])
-        trainer = Trainer(experiment, device=device, threads=threads)
-        trainer.model.load_state_dict(state["model"], strict=True)
-        trainer.optimizer.load_state_dict(state["optimizer"])
-        trainer.step_count = int(state["step"])
-        trainer.elapsed = float(state["elapsed"])
-        trainer.data_rng.setstate(_py_from_list(state["rng"]["data"]))
-        torch.set_rng_state(state["rng"]["torch"])
-        trainer.history = History.from_state(state["history"])
-        trainer.snapshots = SnapshotLog.from_state(state["snapshots"])
-    except RunFileError:
-        raise
-    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as e:
-        raise RunFileError(f"{path}: the run is damaged or inconsistent ({_short(e)})") from e
+    experiment = check_state(state, path)
+    trainer = Trainer(experiment, device=device, threads=threads)
+    trainer.model.load_state_dict(state["model"], strict=True)
+    trainer.optimizer.load_state_dict(_optimizer_state(trainer, state["optimizer"]))
+    trainer.step_count = int(state["step"])
+    trainer.elapsed = float(state["elapsed"])
+    trainer.data_rng.setstate(py_rng_from_list(state["rng"]["data"]))
+    trainer.torch_rng = state["rng"]["torch"].clone()
+    trainer.history = History.from_state(state["history"])
+    trainer.snapshots = SnapshotLog.from_state(state["snapshots"])
     return trainer
 
 
+def _optimizer_state(trainer: Trainer, saved: dict) -> dict:
+    """The saved moments and hyperparameters on this optimizer's own flags (fused, foreach,
+    ...), which belong to this machine's torch, not to the file. Tensors are copied: the
+    file is memory-mapped, and the optimizer updates its moments in place."""
+    group = dict(trainer.optimizer.state_dict()["param_groups"][0])
+    kept = saved["param_groups"][0]
+    group.update({k: kept[k] for k in ("lr", "eps", "weight_decay")})
+    group["betas"] = tuple(float(b) for b in kept["betas"])
+    moments = {i: {k: v.clone() for k, v in e.items()} for i, e in saved["state"].items()}
+    return {"state": moments, "param_groups": [group]}
+
+
 def read_state(path: str | os.PathLike) -> dict:
+    """The file's contents as plain data, its format and version checked."""
     path = Path(path)
     if not path.is_file():
         raise RunFileError(f"{path}: no such run file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise RunFileError(f"{path}: {size / 2**30:.1f} GB is far larger than any run")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as e:  # whatever the bytes make the unpickler raise, it is unreadable
         raise RunFileError(
             f"{path}: not a readable tinyformer run (corrupt, truncated or another "
@@ -94,22 +145,12 @@ def read_state(path: str | os.PathLike) -> dict:
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise RunFileError(f"{path}: not a tinyformer run file (it holds other data)")
     version = state.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= VERSION:
         raise RunFileError(
-            f"{path}: run format version {version!r}; this tinyformer reads version {VERSION} "
-            "(update tinyformer to open it)"
+            f"{path}: run format version {version!r}; this tinyformer reads versions 1 to "
+            f"{VERSION} (a newer file needs a newer tinyformer)"
         )
     return state
-
-
-def _py_state(rng) -> list:
-    version, internal, gauss = rng.getstate()
-    return [version, list(internal), gauss]
-
-
-def _py_from_list(state: list) -> tuple:
-    version, internal, gauss = state
-    return (int(version), tuple(int(x) for x in internal), gauss)
 
 
 def _short(e: BaseException) -> str:

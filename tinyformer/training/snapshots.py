@@ -40,7 +40,7 @@ class SnapshotLog:
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for s in self.items for a in s.attention.values())
+        return sum(s.nbytes for s in self.items)
 
     def steps(self) -> list[int]:
         return [s.step for s in self.items]
@@ -56,6 +56,7 @@ class SnapshotLog:
             return {
                 "step": s.step,
                 "attention": {k: torch.from_numpy(a) for k, a in s.attention.items()},
+                "embeddings": {k: torch.from_numpy(a) for k, a in s.embeddings.items()},
             }
 
         return {
@@ -65,12 +66,25 @@ class SnapshotLog:
             "latest": None if self.latest is None else pack(self.latest),
         }
 
+    def copy(self) -> SnapshotLog:
+        """An independent copy (the arrays are never changed in place, so they are shared)."""
+        log = SnapshotLog(self.budget)
+        log.stride, log.offered, log.grid, log.latest = (
+            self.stride,
+            self.offered,
+            list(self.grid),
+            self.latest,
+        )
+        return log
+
     @classmethod
     def from_state(cls, state: dict) -> SnapshotLog:
         def unpack(d: dict) -> Snapshot:
-            return Snapshot(
-                int(d["step"]), {k: v.numpy().copy() for k, v in d["attention"].items()}
-            )
+            arrays = {
+                part: {k: v.numpy().copy() for k, v in d.get(part, {}).items()}
+                for part in ("attention", "embeddings")
+            }
+            return Snapshot(int(d["step"]), arrays["attention"], arrays["embeddings"])
 
         log = cls()
         log.stride, log.offered = int(state["stride"]), int(state["offered"])

@@ -14,12 +14,14 @@ from collections.abc import Iterator
 import torch
 import torch.nn.functional as F
 
-from tinyformer.inspect.evaluation import attention_for, evaluate
+from tinyformer.inspect.attention_view import attention_for
+from tinyformer.inspect.embeddings import embeddings_of
+from tinyformer.inspect.evaluation import evaluate
 from tinyformer.model.shapes import build_model
 from tinyformer.tasks import make_task
-from tinyformer.tasks.batching import IGNORE
+from tinyformer.tasks.batching import IGNORE, Example
 from tinyformer.training.events import EvalEvent, Event, Snapshot, StepEvent
-from tinyformer.training.experiment import Experiment
+from tinyformer.training.experiment import Experiment, TrainConfig
 from tinyformer.training.history import History
 from tinyformer.training.snapshots import SnapshotLog
 from tinyformer.training.threads import choose_threads
@@ -39,20 +41,25 @@ def resolve_device(device: str) -> torch.device:
     return torch.device(device)
 
 
-def make_optimizer(model: torch.nn.Module, tc) -> torch.optim.Optimizer:
+def make_optimizer(model: torch.nn.Module, tc: TrainConfig) -> torch.optim.Optimizer:
     cls = torch.optim.AdamW if tc.optimizer == "adamw" else torch.optim.Adam
+    kwargs = {"lr": tc.lr, "weight_decay": tc.weight_decay, "betas": (tc.beta1, tc.beta2)}
     try:  # the fused kernel is the quickest on CPU too (torch >= 2.4)
-        return cls(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay, fused=True)
+        return cls(model.parameters(), **kwargs, fused=True)
     except (RuntimeError, TypeError):
-        return cls(model.parameters(), lr=tc.lr, weight_decay=tc.weight_decay)
+        return cls(model.parameters(), **kwargs)
 
 
 class Trainer:
     """Trains `experiment` from a fresh, seeded start.
 
     The same experiment (seed included) gives the same loss curve on the same machine and
-    thread count. A fixed held-out set, drawn from its own seeded stream, is used for every
-    evaluation; its first example is the probe whose attention is snapshotted.
+    thread count. The run keeps its own torch random state (dropout, initial weights): the
+    global one is never touched, so two runs in one process cannot disturb each other.
+
+    Held-out examples: the task's held-out split if it has one (never trained on), else
+    eval_size inputs drawn once from their own seeded stream. The first is the probe whose
+    attention (and the embeddings) are snapshotted.
     """
 
     def __init__(
@@ -64,19 +71,34 @@ class Trainer:
         self.device = resolve_device(device)
         self.threads = choose_threads(threads)
         tc = experiment.train
-        torch.manual_seed(tc.seed)
-        self.model = build_model(experiment.model).to(self.device)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(tc.seed)
+            self.model = build_model(experiment.model).to(self.device)
+            self.torch_rng = torch.get_rng_state()
         self.optimizer = make_optimizer(self.model, tc)
         self.data_rng = random.Random(tc.seed)
-        heldout_rng = random.Random(f"held-out examples, seed {tc.seed}")
-        self.heldout = self.task.examples(heldout_rng, tc.eval_size, self.arch)
+        self.heldout, self.heldout_split = self._held_out(tc)
+        train = self.task.training_examples(self.arch)
+        # With a split, training accuracy is measured on (at most eval_size) training
+        # examples, so the gap to held-out accuracy shows overfitting.
+        self.train_probe: list[Example] | None = None if train is None else train[: tc.eval_size]
         self.probe = self.heldout[0]
         self.step_count = 0
         self.elapsed = 0.0
         self.history = History()
         self.snapshots = SnapshotLog()
         self.last_eval: EvalEvent | None = None
+        self.last_train_eval: EvalEvent | None = None
         self.snapshots.add(self.snapshot())
+
+    def _held_out(self, tc: TrainConfig) -> tuple[list[Example], str]:
+        held = self.task.held_out_examples(self.arch)
+        if held:
+            return held[: tc.eval_size], "held-out"
+        if held is not None:  # a split with nothing held out: say so, use the training lines
+            return self.task.training_examples(self.arch)[: tc.eval_size], "training"
+        rng = random.Random(f"held-out examples, seed {tc.seed}")
+        return self.task.examples(rng, tc.eval_size, self.arch), "held-out"
 
     @property
     def total_steps(self) -> int:
@@ -87,27 +109,39 @@ class Trainer:
         return self.step_count >= self.total_steps
 
     def step(self) -> StepEvent:
-        """One optimizer update on a fresh batch."""
+        """One optimizer update on a fresh batch. All or nothing: if it fails (or the loss
+        diverges) the weights, the optimizer and both random states are as before."""
         t0 = time.perf_counter()
         tc = self.experiment.train
+        data_state = self.data_rng.getstate()
         examples = self.task.examples(self.data_rng, tc.batch_size, self.arch)
         batch = self.task.batch(examples, self.arch).to(self.device)
         lr = tc.lr_at(self.step_count)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.model.train()
-        logits = self.model(**batch.inputs)
-        loss = F.cross_entropy(logits.flatten(0, 1), batch.labels.flatten(), ignore_index=IGNORE)
-        loss_value = loss.item()
-        if not math.isfinite(loss_value):
-            raise self._diverged("loss", loss_value)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        clip = tc.grad_clip if tc.grad_clip > 0 else math.inf
-        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip))
-        if not math.isfinite(grad_norm):
-            raise self._diverged("gradient norm", grad_norm)
+        try:
+            with torch.random.fork_rng(devices=[]):
+                torch.set_rng_state(self.torch_rng)
+                logits = self.model(**batch.inputs)
+                flat = logits.flatten(0, 1)
+                loss = F.cross_entropy(flat, batch.labels.flatten(), ignore_index=IGNORE)
+                loss_value = loss.item()
+                if not math.isfinite(loss_value):
+                    raise self._diverged("loss", loss_value)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                clip = tc.grad_clip if tc.grad_clip > 0 else math.inf
+                params = self.model.parameters()
+                grad_norm = float(torch.nn.utils.clip_grad_norm_(params, clip))
+                if not math.isfinite(grad_norm):
+                    raise self._diverged("gradient norm", grad_norm)
+                rng_after = torch.get_rng_state()
+        except BaseException:
+            self.data_rng.setstate(data_state)  # the same batch comes again next time
+            raise
         self.optimizer.step()
+        self.torch_rng = rng_after
         with torch.no_grad():
             scored = batch.labels != IGNORE
             right = (logits.argmax(-1) == batch.labels)[scored]
@@ -121,44 +155,74 @@ class Trainer:
             accuracy=accuracy,
             lr=lr,
             grad_norm=grad_norm,
-            examples_per_s=tc.batch_size / dt,
+            examples_per_s=len(examples) / dt,
             elapsed=self.elapsed,
         )
         self.history.add_step(event)
         return event
 
     def _diverged(self, what: str, value: float) -> TrainingDiverged:
-        lr = self.experiment.train.lr
+        if any(not torch.isfinite(p).all() for p in self.model.parameters()):
+            advice = "The weights themselves are not finite numbers: reset the run."
+        else:
+            lr = self.experiment.train.lr
+            advice = (
+                f"Lower the learning rate (now {lr:g}, try {lr / 10:g}) or keep gradient "
+                "clipping on."
+            )
         return TrainingDiverged(
             f"the {what} became {value} at step {self.step_count + 1}; training stopped with "
-            f"the weights of step {self.step_count}. Lower the learning rate "
-            f"(now {lr:g}, try {lr / 10:g}) or keep gradient clipping on."
+            f"the weights of step {self.step_count}. {advice}"
         )
 
-    def evaluate(self, examples=None) -> EvalEvent:
+    def evaluate(self, examples: list[Example] | None = None, split: str = "") -> EvalEvent:
         """Held-out evaluation (or on `examples`); recorded in the history if held-out."""
+        if examples is not None:
+            return evaluate(
+                self.model, self.task, examples, self.arch, self.step_count, split=split or "fresh"
+            )
         event = evaluate(
-            self.model, self.task, examples or self.heldout, self.arch, self.step_count
+            self.model,
+            self.task,
+            self.heldout,
+            self.arch,
+            self.step_count,
+            split=self.heldout_split,
         )
-        if examples is None:
-            self.history.add_eval(event)
-            self.last_eval = event
+        self.history.add_eval(event)
+        self.last_eval = event
+        return event
+
+    def evaluate_training(self) -> EvalEvent | None:
+        """Exact match on training examples (tasks with a split only), recorded."""
+        if not self.train_probe:
+            return None
+        event = evaluate(
+            self.model, self.task, self.train_probe, self.arch, self.step_count, split="training"
+        )
+        self.history.add_train_eval(event)
+        self.last_train_eval = event
         return event
 
     def snapshot(self) -> Snapshot:
+        """The probe's attention and the embeddings, now."""
         view = attention_for(self.model, self.task, self.probe, self.arch)
-        return Snapshot(self.step_count, view.weights)
+        positions = self.task.longest_input(self.arch)
+        return Snapshot(self.step_count, view.weights, embeddings_of(self.model, positions))
 
     def advance(self) -> list[Event]:
-        """One update, plus the evaluation and snapshot that fall due after it."""
+        """One update, plus the evaluations and snapshot that fall due after it."""
         tc = self.experiment.train
         events: list[Event] = [self.step()]
-        if self.step_count % tc.snapshot_every == 0 or self.done:
+        if tc.snapshot_due(self.step_count) or self.done:
             snap = self.snapshot()
             self.snapshots.add(snap)
             events.append(snap)
         if self.step_count % tc.eval_every == 0 or self.step_count == self.total_steps:
             events.append(self.evaluate())
+            train_eval = self.evaluate_training()
+            if train_eval is not None:
+                events.append(train_eval)
         return events
 
     def run(self, steps: int | None = None) -> Iterator[Event]:

@@ -1,0 +1,203 @@
+"""EmbeddingsView: every token's vector (and every position's) as a point in 2-D, over the
+whole run. The projection is PCA, its axes carried from one snapshot to the next so that a
+point moves only when its vector does. On copy or sort the tokens spread apart as the
+model learns to tell them apart (and, for sort, line up by value)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.state import AppState
+from tinyformer.inspect.embeddings import pca_axes, project
+
+TOKENS = "#1f77b4"
+POSITIONS = "#ff7f0e"
+PLAY_MS = 120
+
+
+class EmbeddingsView(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._frames_key = None
+        self._frames: list[dict[str, np.ndarray]] = []
+        self._steps: list[int] = []
+        self._drawn = None
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "first principal axis")
+        self.plot.setLabel("left", "second principal axis")
+        self.tokens = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(TOKENS), pen=None)
+        self.positions = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(POSITIONS), pen=None,
+                                            symbol="s")  # fmt: skip
+        self.plot.addItem(self.tokens)
+        self.plot.addItem(self.positions)
+        self.labels: list[pg.TextItem] = []
+        self.show_positions = QCheckBox("positions")
+        self.show_positions.setChecked(True)
+        self.show_positions.setToolTip("Also show the position encodings (orange squares)")
+        self.show_positions.toggled.connect(lambda _: self.refresh(force=True))
+        self.live = QCheckBox("Live")
+        self.live.setChecked(True)
+        self.play = QPushButton("Play")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip("The snapshots taken while training (as in the Attention tab)")
+        self.when = QLabel("")
+        self.when.setMinimumWidth(140)
+        self.note = QLabel(
+            f"<span style='color:{TOKENS}'>● tokens</span> &nbsp; "
+            f"<span style='color:{POSITIONS}'>■ positions</span> &nbsp; each point is one "
+            "vector of d_model numbers, seen from its two main directions (PCA)."
+        )
+        self.note.setWordWrap(True)
+        self.timer = QTimer(self)
+        self.timer.setInterval(PLAY_MS)
+        self.timer.timeout.connect(self._tick)
+        row = QHBoxLayout()
+        for w in (self.live, self.play):
+            row.addWidget(w)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.when)
+        row.addWidget(self.show_positions)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 1)
+        layout.addLayout(row)
+        self.slider.valueChanged.connect(self._on_slider)
+        self.live.toggled.connect(lambda _: self.refresh(force=True))
+        self.play.clicked.connect(self._on_play)
+        state.run_changed.connect(lambda _: self._reset())
+
+    def plot_item(self):
+        return self.plot.getPlotItem()
+
+    def _reset(self) -> None:
+        self.timer.stop()
+        self.play.setText("Play")
+        self.live.setChecked(True)
+        self._frames_key = self._drawn = None
+
+    # frames -------------------------------------------------------------------------
+
+    def _update_frames(self) -> None:
+        """Every snapshot projected, each on axes that follow the one before."""
+        run = self.state.run
+        snaps = [] if run is None else [s for s in run.snapshots.items if s.embeddings]
+        key = None if run is None else (run.serial, tuple(s.step for s in snaps))
+        if key == self._frames_key:
+            return
+        self._frames_key = key
+        self._frames, self._steps, axes = [], [], {}
+        for snap in snaps:
+            frame = {}
+            for part, points in snap.embeddings.items():
+                axes[part] = pca_axes(points, axes.get(part))
+                frame[part] = project(points, axes[part])
+            self._frames.append(frame)
+            self._steps.append(snap.step)
+
+    def refresh(self, force: bool = False) -> None:
+        self._update_frames()
+        n = len(self._frames)
+        index = n - 1 if self.live.isChecked() else min(self.slider.value(), n - 1)
+        key = (self._frames_key, index, self.show_positions.isChecked())
+        if key == self._drawn and not force:
+            return
+        self._drawn = key
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(n - 1, 0))
+        self.slider.setValue(max(index, 0))
+        self.slider.blockSignals(False)
+        self.slider.setEnabled(n > 1)
+        self.play.setEnabled(n > 1)
+        if index < 0:
+            self.tokens.clear()
+            self.positions.clear()
+            self._label([], [])
+            self.when.setText("no snapshots yet")
+            return
+        frame = self._frames[index]
+        vocab = self._vocab()
+        tok = frame["tokens"]
+        self.tokens.setData(tok[:, 0], tok[:, 1])
+        points, names = [tok], list(vocab)
+        if "positions" in frame and self.show_positions.isChecked():
+            pos = frame["positions"]
+            self.positions.setData(pos[:, 0], pos[:, 1])
+            points.append(pos)
+            names += [f"p{i + 1}" for i in range(len(pos))]
+        else:
+            self.positions.clear()
+        self._label(np.vstack(points), names)
+        self._fix_range()
+        self.when.setText(f"step {self._steps[index]} ({index + 1} of {n})")
+
+    def _vocab(self) -> list[str]:
+        run = self.state.run
+        return [] if run is None else _vocab_of(run)
+
+    def _label(self, points, names: list[str]) -> None:
+        while len(self.labels) < len(names):
+            item = pg.TextItem(color="#333", anchor=(0, 1))
+            self.plot.addItem(item)
+            self.labels.append(item)
+        for i, item in enumerate(self.labels):
+            if i < len(names):
+                item.setText(names[i])
+                item.setPos(float(points[i][0]), float(points[i][1]))
+                item.show()
+            else:
+                item.hide()
+
+    def _fix_range(self) -> None:
+        """One range for the whole run, so that movement shows as movement."""
+        every = [p for f in self._frames for p in f.values()]
+        if every:
+            r = float(max(np.abs(p).max() for p in every)) * 1.1 or 1.0
+            self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
+
+    # time-lapse ---------------------------------------------------------------------
+
+    def _on_slider(self, _value: int) -> None:
+        if self.live.isChecked():
+            self.live.blockSignals(True)
+            self.live.setChecked(False)
+            self.live.blockSignals(False)
+        self.refresh()
+
+    def _on_play(self) -> None:
+        if self.timer.isActive():
+            self.timer.stop()
+            self.play.setText("Play")
+            return
+        self.live.setChecked(False)
+        self.slider.setValue(0)
+        self.play.setText("Stop")
+        self.timer.start()
+
+    def _tick(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.timer.stop()
+            self.play.setText("Play")
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+
+def _vocab_of(run) -> list[str]:
+    """The run's tokens by id: the snapshot rows are in vocabulary order."""
+    from tinyformer.tasks import make_task
+
+    return make_task(run.experiment.task).vocab.labels()

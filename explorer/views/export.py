@@ -1,0 +1,45 @@
+"""Writing a plot to an image file, PNG or SVG: the plot itself, none of the controls.
+
+pyqtgraph items go through pyqtgraph's exporters; the attention grid (painted by hand)
+paints itself into the image or the SVG.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QPainter
+from PySide6.QtSvg import QSvgGenerator
+
+
+def write_plot(item, path: str) -> None:
+    """`item`: a pyqtgraph PlotItem or GraphicsLayout, or a widget with `render_image()`,
+    `paint_to(painter)` and `export_size()` (the attention grid)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".svg"):
+        raise ValueError(f"{Path(path).name}: save as .png or .svg")
+    if hasattr(item, "render_image"):
+        if suffix == ".png":
+            if not item.render_image().save(path, "PNG"):
+                raise OSError(f"{path} could not be written")
+        else:
+            _paint_svg(item, path)
+    elif suffix == ".svg":
+        SVGExporter(item).export(path)
+    else:
+        ImageExporter(item).export(path)
+    if not Path(path).is_file():
+        raise OSError(f"{path} could not be written")
+
+
+def _paint_svg(item, path: str) -> None:
+    rect = item.export_size()
+    svg = QSvgGenerator()
+    svg.setFileName(path)
+    svg.setSize(QSize(int(rect.width()), int(rect.height())))
+    svg.setViewBox(rect)
+    painter = QPainter(svg)
+    item.paint_to(painter)
+    painter.end()

@@ -1,0 +1,254 @@
+"""InsideView: step one input through the model, one stage at a time, every tensor drawn
+with its real numbers: embeddings, positions, queries, keys and values, scores with the
+mask, the softmax, weighted values, heads joined, add & norm, feed-forward, the output
+probabilities and the logit lens. Back / Next (or ← / →) move between stages."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.results import InsideResult
+from explorer.core.state import AppState, Status
+from explorer.views.heatmap import LUT, SIGNED_LUT, Heatmap
+from explorer.views.inside_stages import Panel, Stage, build_stages
+
+LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
+MAX_CELL = 28
+MIN_CELL = 4
+
+
+class PanelView(QWidget):
+    """A panel: its title and shape above a heatmap."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel()
+        self.caption.setStyleSheet("color:#333;")
+        self.map = Heatmap(0, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.map)
+        layout.addStretch(1)
+
+    def show_panel(self, panel: Panel, cell: int, row: int | None) -> None:
+        v = panel.values
+        if panel.scale == "unit":
+            levels, lut = (0.0, 1.0), LUT
+        else:
+            top = float(np.abs(v[np.isfinite(v)]).max()) if np.isfinite(v).any() else 1.0
+            levels, lut = (-max(top, 1e-9), max(top, 1e-9)), SIGNED_LUT
+        shape = " × ".join(map(str, v.shape))
+        self.caption.setText(f"<b>{panel.title}</b> <span style='color:#777'>({shape})</span>")
+        self.map.set_data(v, panel.rows, panel.cols, levels, lut, panel.texts)
+        self.map.set_title("", f"{panel.name}: values from {levels[0]:.3g} to {levels[1]:.3g}",
+                           False)  # fmt: skip
+        self.map.highlight = row if panel.position_rows else None
+        self.map.set_cell(cell)
+
+
+class InsideView(QWidget):
+    inside_requested = Signal(object)  # ("held-out", index) or ("typed", text)
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.result: InsideResult | None = None
+        self.stages: list[Stage] = []
+        self.index = 0
+        self.pool: list[PanelView] = []
+        self._asked = None  # (run serial, step, request) last asked for
+        self._last_ask = 0.0
+        self.last_draw_ms = 0.0
+
+        self.source = QComboBox()
+        self.source.setToolTip("Which input to follow through the model")
+        self.typed = QLineEdit()
+        self.typed.setPlaceholderText("or type an input and press Enter")
+        self.typed.returnPressed.connect(self._on_typed)
+        self.position = QSpinBox()
+        self.position.setMinimum(1)
+        self.position.setKeyboardTracking(False)
+        self.position.setToolTip("The position to follow: its row is framed in every map")
+        self.position.valueChanged.connect(lambda _: self._draw())
+        self.back = QPushButton("← Back")
+        self.next = QPushButton("Next →")
+        self.stage_box = QComboBox()
+        self.stage_box.setToolTip("Jump to a stage")
+        self.stage_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.stage_box.setMinimumContentsLength(20)
+        self.sentence = QLabel("Train or step the model, then follow one input through it.")
+        self.sentence.setWordWrap(True)
+        self.sentence.setObjectName("insideSentence")
+        self.body = QWidget()
+        self.body.setStyleSheet("background:white;")
+        self.grid = QGridLayout(self.body)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.grid.setSpacing(14)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.body)
+
+        top = QHBoxLayout()
+        for w in (QLabel("Input:"), self.source):
+            top.addWidget(w)
+        top.addWidget(self.typed, 1)
+        for w in (QLabel("Position:"), self.position):
+            top.addWidget(w)
+        nav = QHBoxLayout()
+        nav.addWidget(self.back)
+        nav.addWidget(self.stage_box, 1)
+        nav.addWidget(self.next)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(nav)
+        layout.addWidget(self.sentence)
+        layout.addWidget(self.scroll, 1)
+
+        self.back.clicked.connect(lambda: self.go(self.index - 1))
+        self.next.clicked.connect(lambda: self.go(self.index + 1))
+        self.stage_box.activated.connect(self.go)
+        self.source.activated.connect(lambda _: self._ask(force=True))
+        # ← and → move between stages while this tab is shown (the window lends them).
+        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda s=step: self.go(self.index + s))
+        state.run_changed.connect(self._on_run_changed)
+        self._on_run_changed(state.run)
+
+    def plot_item(self):
+        return None
+
+    # asking -------------------------------------------------------------------------
+
+    def _request(self):
+        if self.source.currentData() == "typed" and self.typed.text().strip():
+            return ("typed", self.typed.text().strip())
+        return ("held-out", max(0, self.source.currentIndex()))
+
+    def _ask(self, force: bool = False) -> None:
+        run = self.state.run
+        if run is None or run.inspection is None:
+            return
+        request = self._request()
+        key = (run.serial, run.step, request)
+        now = time.monotonic()
+        live = self.state.status is Status.TRAINING
+        if key == self._asked and not force:
+            return
+        if live and not force and now - self._last_ask < LIVE_S:
+            return
+        self._asked, self._last_ask = key, now
+        self.inside_requested.emit(request)
+
+    def refresh(self) -> None:
+        """Called while the tab is shown: follow the run (live, throttled, or on pause)."""
+        self._ask()
+
+    def _on_typed(self) -> None:
+        if self.source.findData("typed") < 0:
+            self.source.addItem("your input", "typed")
+        self.source.setCurrentIndex(self.source.findData("typed"))
+        self._ask(force=True)
+
+    def _on_run_changed(self, run) -> None:
+        self.result, self.stages, self._asked = None, [], None
+        self.source.clear()
+        n = 0 if run is None else min(run.held_out, 20)
+        for i in range(n):
+            self.source.addItem(f"held-out example {i + 1}", i)
+        self.source.addItem("your input", "typed")
+        self._show_stage_list()
+        self._draw()
+
+    # showing ------------------------------------------------------------------------
+
+    def set_result(self, result: InsideResult) -> None:
+        title = self.stages[self.index].title if self.stages else None
+        self.result = result
+        self.stages = build_stages(result)
+        titles = [s.title for s in self.stages]
+        self.index = titles.index(title) if title in titles else min(self.index, len(titles) - 1)
+        longest = max(len(t) for t in result.tokens.values())
+        self.position.setMaximum(longest)
+        self._show_stage_list()
+        self._draw()
+
+    def _show_stage_list(self) -> None:
+        self.stage_box.blockSignals(True)
+        self.stage_box.clear()
+        for i, s in enumerate(self.stages):
+            self.stage_box.addItem(f"{i + 1} / {len(self.stages)}: {s.title}")
+        self.stage_box.setCurrentIndex(self.index)
+        self.stage_box.blockSignals(False)
+        self.back.setEnabled(self.index > 0)
+        self.next.setEnabled(self.index < len(self.stages) - 1)
+
+    def go(self, index: int) -> None:
+        if self.stages and 0 <= index < len(self.stages) and index != self.index:
+            self.index = index
+            self._show_stage_list()
+            self._draw()
+
+    def current(self) -> Stage | None:
+        return self.stages[self.index] if self.stages else None
+
+    def shown_panels(self) -> list[Panel]:
+        stage = self.current()
+        return [] if stage is None else stage.panels
+
+    def _draw(self) -> None:
+        t0 = time.perf_counter()
+        stage = self.current()
+        if stage is None:
+            for view in self.pool:
+                view.hide()
+            if self.state.run is not None:
+                self.sentence.setText("Looking inside: a moment…")
+            return
+        r = self.result
+        where = f"<b>{stage.title}</b> (step {r.step}, {r.label}"
+        where += ", heads switched off)" if r.ablated else ")"
+        self.sentence.setText(f"{where}<br>{stage.sentence}")
+        while len(self.pool) < len(stage.panels):
+            self.pool.append(PanelView(self.body))
+        columns = 3 if len(stage.panels) % 3 == 0 and len(stage.panels) > 3 else min(
+            len(stage.panels), 4)  # fmt: skip
+        width = max(self.scroll.viewport().width() - 30, 200) // max(columns, 1)
+        row = self.position.value() - 1
+        for i, view in enumerate(self.pool):
+            if i >= len(stage.panels):
+                view.hide()
+                continue
+            panel = stage.panels[i]
+            label_room = 60
+            cell = (width - label_room) // max(panel.values.shape[1], 1)
+            view.show_panel(panel, max(MIN_CELL, min(MAX_CELL, cell)), row)
+            self.grid.addWidget(view, i // columns, i % columns)
+            view.show()
+        self.last_draw_ms = (time.perf_counter() - t0) * 1000
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._draw()

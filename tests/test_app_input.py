@@ -1,0 +1,200 @@
+"""Nothing the user types is lost, and a question comes only when work would be lost.
+
+Keys are sent as key events to the focused widget (pytest-qt), the way a person types:
+through Qt's shortcut machinery, where a spin box would otherwise keep Space and →.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+
+from explorer.app import create_app
+from explorer.core.state import Status
+from explorer.views import dialogs
+from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+
+
+def _type_into(qtbot, box, text: str) -> None:
+    """Click into a number box, select what is there, type `text`, press Enter."""
+    box.setFocus()
+    box.selectAll()
+    for ch in text:
+        qtbot.keyClick(box, ch)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_space_and_right_arrow_work_from_a_focused_spin_box(window, qtbot):
+    box = window.settings_panel.widgets[("model", "n_layers")]
+    box.setFocus()
+    assert window.focusWidget() in (box, box.lineEdit())
+    qtbot.keyClick(box, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
+    wait_for(qtbot, window, Status.READY)
+    assert box.value() == 1  # the arrow stepped the model, not the box
+    qtbot.keyClick(box, Qt.Key.Key_Space)
+    wait_for(qtbot, window, Status.FINISHED)
+    assert window.state.run.step == 30
+
+
+def test_free_text_boxes_keep_their_keys(window, qtbot):
+    pattern = window.settings_panel.pattern
+    window.state.set_setting("task", "name", "pattern")
+    window.state.set_setting("model", "arch", "encoder-decoder")
+    pattern.setFocus()
+    pattern.selectAll()
+    qtbot.keyClicks(pattern, "1 0")
+    qtbot.keyClick(pattern, Qt.Key.Key_Space)
+    assert pattern.text() == "1 0 "
+    assert window.state.run is None  # Space typed a space; it did not train
+
+
+def test_typing_300_into_steps_after_a_run_ends_trains_on_with_no_dialog(window, qtbot):
+    train_to_end(qtbot, window)
+    run = window.state.run
+    _type_into(qtbot, window.settings_panel.widgets[("train", "steps")], "300")
+    assert window.answers["asked"] == []
+    assert window.state.settings["train"]["steps"] == 300
+    qtbot.waitUntil(lambda: run.experiment.train.steps == 300, timeout=WAIT_MS)
+    assert window.state.run is run and window.state.status is Status.READY
+    window.actions.train.trigger()
+    wait_for(qtbot, window, Status.FINISHED)
+    assert window.state.run.step == 300
+
+
+def test_typing_30_into_hidden_size_does_not_touch_heads_on_the_way(window, qtbot):
+    window.state.set_settings("model", {"d_model": 16, "n_heads": 4})
+    seen = []
+    window.state.settings_changed.connect(lambda s: seen.append(dict(s["model"])))
+    _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "30")
+    assert [(m["d_model"], m["n_heads"]) for m in seen] == [(30, 3)]  # one edit, at the end
+    assert "Heads set to 3" in window.settings_panel.heads_note.text()
+
+
+def test_a_lesson_after_a_finished_run_kept_in_compare_asks_nothing(window, qtbot):
+    train_to_end(qtbot, window)
+    assert window.state.runs and window.state.run.kept_step == window.state.run.step
+    buttons = window.lessons_panel.load_buttons()
+    buttons[0].click()
+    assert window.answers["asked"] == []
+    assert window.state.preset == window.lessons_panel.lesson().presets[0]
+    assert window.state.run is None
+
+
+def test_a_cancelled_question_leaves_form_views_and_run_as_they_were(window, qtbot):
+    window.actions.step_n_box.setValue(7)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 7)
+    wait_for(qtbot, window, Status.READY)
+    run, settings = window.state.run, window.state.settings
+    window.tabs.setCurrentWidget(window.data_view)
+    window.data_view.refresh()
+    tables = window.data_view.tables
+    seen = {}
+
+    def refuse(parent, title, text, yes="Discard"):
+        # what the user sees behind the question: nothing has changed yet
+        seen["task"] = window.state.settings["task"]["name"]
+        seen["combo"] = window.settings_panel.preset.currentData()
+        window.data_view.refresh()
+        seen["tables"] = window.data_view.tables
+        return False
+
+    window.answers["confirm"] = False
+    dialogs_confirm = dialogs.confirm
+    dialogs.confirm = refuse
+    try:
+        lessons = window.lessons_panel.lessons
+        other = next(i for i, x in enumerate(lessons) if x.presets[0].startswith("induction"))
+        window.lessons_panel.picker.setCurrentIndex(other)  # a lesson on another task
+        window.lessons_panel.load_buttons()[0].click()
+    finally:
+        dialogs.confirm = dialogs_confirm
+    assert seen == {"task": "copy", "combo": "copy", "tables": tables}
+    assert window.state.run is run and window.state.settings == settings
+    assert window.settings_panel.preset.currentData() == "copy"
+    assert window.tabs.currentWidget() is window.data_view  # the lesson's view did not open
+
+
+def test_training_waits_while_a_question_is_open_and_goes_on_if_cancelled(window, qtbot):
+    window.state.set_setting("train", "steps", 100_000)
+    window.actions.train.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
+    seen = {}
+
+    def answer(parent, text):
+        qtbot.wait(300)
+        seen["status"] = window.state.status
+        seen["step"] = window.session.worker.trainer.step_count
+        qtbot.wait(300)
+        seen["later"] = window.session.worker.trainer.step_count
+        return "cancel"
+
+    dialogs_ask = dialogs.ask_save
+    dialogs.ask_save = answer
+    try:
+        assert not window.close()
+    finally:
+        dialogs.ask_save = dialogs_ask
+    assert seen["status"] in (Status.PAUSING, Status.READY)
+    assert seen["later"] == seen["step"]  # no step was taken while the question was open
+    wait_for(qtbot, window, Status.TRAINING)  # cancelled: it trains on
+    window.actions.train.trigger()
+    wait_for(qtbot, window, Status.READY)
+
+
+def test_preset_label_and_window_title_tell_the_truth(window, qtbot, tmp_path):
+    panel = window.settings_panel
+    assert "(modified)" in panel.preset_label.text()  # the fixture shrank copy
+    window.state.load_preset("reverse")
+    assert panel.preset_label.text() == "<b>reverse</b>"
+    window.state.set_setting("model", "n_layers", 3)
+    assert "reverse" in panel.preset_label.text() and "(modified)" in panel.preset_label.text()
+    assert window.windowTitle().startswith("new run")
+    window.state.load_preset("copy")
+    window.state.set_settings("model", {"d_model": 16, "n_heads": 2, "d_ff": 32})
+    window.state.set_settings("train", {"steps": 10, "eval_size": 16})
+    train_to_end(qtbot, window)
+    assert window.isWindowModified()
+    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
+        window.session.save(str(tmp_path / "mine.tfrun"))
+    assert window.windowTitle().startswith("mine.tfrun") and not window.isWindowModified()
+
+
+def test_settings_are_written_soon_after_a_change_not_only_on_close(window, qtbot):
+    window.state.set_setting("model", "n_layers", 3)
+    qtbot.wait(900)  # the write is debounced by half a second
+    other = QSettings()
+    assert '"n_layers": 3' in other.value("settings")
+
+
+def test_a_restart_restores_another_presets_settings_under_its_name(qtbot):
+    _, first = create_app()
+    qtbot.addWidget(first)
+    first.state.load_preset("sort")
+    first.close()
+    _, second = create_app()
+    qtbot.addWidget(second)
+    assert second.state.preset == "sort" and not second.state.preset_modified
+    assert second.settings_panel.preset_label.text() == "<b>sort</b>"
+    second.close()
+
+
+def test_stop_reset_and_step_n_have_keys_shown_in_the_menus(window):
+    keys = {"stop": "Ctrl+.", "reset": "Ctrl+R", "step_n": "Shift+Right"}
+    for name, key in keys.items():
+        act = getattr(window.actions, name)
+        assert act.shortcut().toString() == key
+        assert act.shortcut().toString(act.shortcut().SequenceFormat.NativeText) in act.toolTip()
+
+
+def test_focus_returns_to_the_main_area_after_a_question(window, qtbot):
+    window.actions.step_n_box.setValue(3)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 3)
+    wait_for(qtbot, window, Status.READY)
+    box = window.settings_panel.widgets[("model", "n_layers")]
+    box.setFocus()
+    window.answers["confirm"] = False
+    box.setValue(2)
+    assert window.answers["asked"] == ["Discard the run?"]
+    assert window.tabs.hasFocus()

@@ -1,0 +1,62 @@
+"""Reading the custom task's examples from a text file, with checks that name the problem.
+
+The file holds what the app's examples box holds: one example per line, "a b -> c d" pairs
+or plain sequences, blank lines and lines starting with # skipped. Parsing (and its errors,
+which name the line) is tinyformer.tasks.custom.parse_examples.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from tinyformer.model.limits import MAX_EXAMPLE_LINES, MAX_EXAMPLES_BYTES, MAX_SEQ_LEN
+
+# A line longer than this cannot hold MAX_SEQ_LEN tokens of any sensible length.
+MAX_LINE_CHARS = MAX_SEQ_LEN * 64
+CHUNK = 1 << 20
+
+
+def read_examples_file(
+    path: str | os.PathLike, progress: Callable[[int, int], None] | None = None
+) -> str:
+    """The file's text, checked: it exists, is text (UTF-8, no NUL bytes), is not empty,
+    and stays within the limits on size, lines and line length. `progress(done, total)`
+    is called with bytes read. ValueError says what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    size = path.stat().st_size
+    if size > MAX_EXAMPLES_BYTES:
+        raise ValueError(
+            f"{path}: {size / 2**20:.1f} MB; an examples file may hold at most "
+            f"{MAX_EXAMPLES_BYTES / 2**20:.0f} MB"
+        )
+    chunks, done = [], 0
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            chunks.append(block)
+            done += len(block)
+            if progress is not None:
+                progress(done, size)
+    data = b"".join(chunks)
+    if b"\x00" in data:
+        raise ValueError(f"{path}: a binary file, not text; give one example per line")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line} is not UTF-8 text") from None
+    lines = text.splitlines()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        raise ValueError(f"{path}: the file holds no examples (it is empty or all comments)")
+    if len(lines) > MAX_EXAMPLE_LINES:
+        raise ValueError(f"{path}: {len(lines):,} lines; at most {MAX_EXAMPLE_LINES:,}")
+    for n, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ValueError(
+                f"{path}: line {n} is {len(line):,} characters long; an example may have at "
+                f"most {MAX_SEQ_LEN} tokens"
+            )
+    return text
