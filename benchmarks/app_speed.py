@@ -77,7 +77,7 @@ def in_app(
         elif status.value == "finished":
             marks["stop"] = time.perf_counter()
             probe.stop()
-            window.state.run.saved = True
+            window.state.run.saved_step = window.state.run.step  # nothing to ask on close
             QTimer.singleShot(200, window.close)
 
     probe.timeout.connect(on_probe)
@@ -114,7 +114,11 @@ def main() -> None:
     parser.add_argument("--preset", default="copy")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--tab", default="Loss", choices=["Loss", "Attention", "Predictions"])
+    parser.add_argument(
+        "--tab",
+        default="Loss",
+        choices=["Loss", "Attention", "Predictions", "Inside", "Embeddings"],
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 

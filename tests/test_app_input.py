@@ -146,7 +146,7 @@ def test_preset_label_and_window_title_tell_the_truth(window, qtbot, tmp_path):
     panel = window.settings_panel
     assert "(modified)" in panel.preset_label.text()  # the fixture shrank copy
     window.state.load_preset("reverse")
-    assert panel.preset_label.text() == "<b>reverse</b>"
+    assert panel.preset_label.text().startswith("<b>reverse</b>:")
     window.state.set_setting("model", "n_layers", 3)
     assert "reverse" in panel.preset_label.text() and "(modified)" in panel.preset_label.text()
     assert window.windowTitle().startswith("new run")
@@ -175,7 +175,7 @@ def test_a_restart_restores_another_presets_settings_under_its_name(qtbot):
     _, second = create_app()
     qtbot.addWidget(second)
     assert second.state.preset == "sort" and not second.state.preset_modified
-    assert second.settings_panel.preset_label.text() == "<b>sort</b>"
+    assert second.settings_panel.preset_label.text().startswith("<b>sort</b>:")
     second.close()
 
 

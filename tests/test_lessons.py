@@ -8,14 +8,17 @@ import random
 
 import numpy as np
 import pytest
+import torch
 
 from tests.test_presets import SEEDS, trained
 from tinyformer.inspect.attention_view import attention_for
+from tinyformer.inspect.cache import logit_lens, run_with_cache
 from tinyformer.inspect.heads import chance_scores, head_name, head_scores
 from tinyformer.inspect.predictions import predict
 from tinyformer.lessons import load_lessons, parse_lesson
 from tinyformer.presets import load_presets
 from tinyformer.tasks import make_task
+from tinyformer.tasks.batching import IGNORE
 from tinyformer.tasks.tables import batch_tables
 from tinyformer.tasks.vocab import EOS
 from tinyformer.training.trainer import Trainer
@@ -201,3 +204,39 @@ def test_lesson_softmax_temperature_and_rows_that_sharpen(seed):
     assert first.attention["cross"].max(-1).mean() <= 0.25  # measured 0.16..0.17
     final = attention_for(trainer.model, trainer.task, trainer.probe, trainer.arch)
     assert final.weights["cross"].max(-1).mean(-1).max() >= 0.6  # measured 0.72..0.79
+
+
+# 8. inside one step ----------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_inside_copy_reads_the_matching_input_and_is_sure(seed):
+    _, trainer = trained("copy", seed)
+    trainer.model.eval()
+    batch = trainer.task.batch([trainer.heldout[0]], trainer.arch)
+    logits, cache = run_with_cache(trainer.model, **batch.inputs)
+    labels = batch.labels[0]
+    p_target = logits.softmax(-1)[0, torch.arange(len(labels)), labels]
+    assert float(p_target.min()) >= 0.99  # measured 0.9987..0.9990
+    pattern = cache["decoder.0.cross.pattern"][0]  # (H, T, S)
+    matching = (pattern.argmax(-1) == torch.arange(pattern.shape[1])).all(-1)  # (H,)
+    assert int(matching.sum()) >= 2  # measured 2..4 heads
+    scores = cache["decoder.0.self.scores"][0]
+    above = torch.ones(scores.shape[-2:], dtype=torch.bool).triu(1)
+    assert torch.isinf(scores[:, above]).all()  # the causal mask, as the view shows it
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lesson_inside_induction_is_answered_only_at_layer_two(seed):
+    _, trainer = trained("induction-2-layers", seed)
+    trainer.model.eval()
+    fresh = trainer.task.examples(random.Random(f"lens {seed}"), 200, trainer.arch)
+    batch = trainer.task.batch(fresh, trainer.arch)
+    with torch.no_grad():
+        _, cache = run_with_cache(trainer.model, **batch.inputs)
+        lens = logit_lens(trainer.model, cache)
+    scored = batch.labels != IGNORE
+    right = [float((layer.argmax(-1) == batch.labels)[scored].float().mean()) for layer in lens]
+    assert right[0] <= 0.5 and right[1] >= 0.99  # measured 0.29..0.38 and 1.0

@@ -34,8 +34,10 @@ KIND_NAMES = {
 }
 ALL_LAYERS = -1
 MAX_CELL = 44
-MIN_FIT_CELL = 10  # below this, maps keep a readable size and the grid scrolls instead
+MIN_FIT_CELL = 8  # below this, maps keep a readable size and the grid scrolls instead
 SPACING = 10
+HEADER_PX = 24  # the line above an exported image: step and attention shown
+MARGIN = 6
 SCORE_MEANS = {
     "previous-token": "weight on the token just before (i → i − 1)",
     "induction": "weight on the token after an earlier copy of this token (i → j + 1 where "
@@ -80,8 +82,9 @@ class AttentionGrid(QWidget):
 
     head_clicked = Signal(str, int, int)  # kind, layer, head
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, empty: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.empty = empty or "No attention yet: press Train (Space) or Step (→)."
         self.view: AttentionView | None = None
         self.step: int | None = None
         self.ablated: frozenset = frozenset()
@@ -100,6 +103,7 @@ class AttentionGrid(QWidget):
         self.body.setStyleSheet("background: white;")
         self.cells = QGridLayout(self.body)
         self.cells.setSpacing(SPACING)
+        self.cells.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.cells.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.scroll = QScrollArea()
         self.scroll.setWidget(self.body)
@@ -191,7 +195,7 @@ class AttentionGrid(QWidget):
         view, kind = self.view, self.kind()
         if view is None or kind is None:
             self._rebuild([], 0)
-            self.caption.setText("No attention yet: press Train (Space) or Step (→).")
+            self.caption.setText(self.empty)
             return
         weights = view.weights[kind]  # (L, H, T_q, T_k)
         layers = self.layers()
@@ -266,7 +270,8 @@ class AttentionGrid(QWidget):
         n_heads = max(m.head for m in self.maps) + 1
         groups = len(self.maps) // n_heads
         viewport = self.scroll.viewport()
-        width, height = max(viewport.width(), 100), max(viewport.height(), 100)
+        width = max(viewport.width() - 2 * MARGIN, 100)
+        height = max(viewport.height() - 2 * MARGIN, 100)
         cell = first.cell
         for _ in range(2):  # the labels' room depends on the cell size: settle it
             first.set_cell(cell)
@@ -308,10 +313,10 @@ class AttentionGrid(QWidget):
     # export ------------------------------------------------------------------------------
 
     def render_image(self) -> QImage:
-        """The maps (all of them, scrolled out of sight too) and the colour bar."""
-        size = self.body.sizeHint().expandedTo(self.body.size())
-        bar = self.colorbar.width()
-        image = QImage(size.width() + bar, size.height(), QImage.Format.Format_RGB32)
+        """The maps (all of them, scrolled out of sight too), the colour bar, and a line
+        saying which step and which attention they show."""
+        rect = self.export_size()
+        image = QImage(int(rect.width()), int(rect.height()), QImage.Format.Format_RGB32)
         image.fill(QColor("white"))
         painter = QPainter(image)
         self.paint_to(painter)
@@ -319,13 +324,17 @@ class AttentionGrid(QWidget):
         return image
 
     def paint_to(self, painter: QPainter) -> None:
-        self.body.render(painter, QPoint(0, 0))
         size = self.body.sizeHint().expandedTo(self.body.size())
-        self.colorbar.render(painter, QPoint(size.width(), 0))
+        painter.setPen(QColor("#222"))
+        kind = KIND_NAMES.get(self.kind() or "", "")
+        step = "" if self.step is None else f"step {self.step}   "
+        painter.drawText(8, HEADER_PX - 8, f"{step}{kind}")
+        self.body.render(painter, QPoint(0, HEADER_PX))
+        self.colorbar.render(painter, QPoint(size.width(), HEADER_PX))
 
     def export_size(self) -> QRectF:
         size = self.body.sizeHint().expandedTo(self.body.size())
-        return QRectF(0, 0, size.width() + self.colorbar.width(), size.height())
+        return QRectF(0, 0, size.width() + self.colorbar.width(), size.height() + HEADER_PX)
 
     def plot_item(self):
         return self

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -61,22 +62,24 @@ class AttentionTab(QWidget):
         self.timer.timeout.connect(self._on_play_tick)
         self._key = None
 
-        lapse = QHBoxLayout()
-        for w in (self.live, self.play, self.speed):
-            lapse.addWidget(w)
-        lapse.addWidget(self.slider, 1)
-        for w in (self.when, self.export):
-            lapse.addWidget(w)
+        controls = QHBoxLayout()
+        for w in (self.live, self.play, self.speed, self.when):
+            controls.addWidget(w)
+        controls.addStretch(1)
+        controls.addWidget(self.export)
         ablation = QHBoxLayout()
-        hint = QLabel("Click a heatmap to switch that head off (and on again).")
+        hint = QLabel("Click a map to switch its head off or on.")
         hint.setStyleSheet("color:#555;")
+        # Long lists of heads must not widen the window: the label takes what room is left.
+        self.heads_off.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         ablation.addWidget(hint)
         ablation.addWidget(self.heads_off, 1)
         ablation.addWidget(self.all_on)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.grid, 1)
-        layout.addLayout(lapse)
+        layout.addWidget(self.slider)
+        layout.addLayout(controls)
         layout.addLayout(ablation)
 
         self.slider.valueChanged.connect(self._on_slider_moved)

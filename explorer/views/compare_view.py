@@ -81,6 +81,17 @@ class CompareView(QWidget):
     def plot_item(self):
         return self.canvas.ci
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        narrow = self.canvas.width() < 700  # side by side, each plot would be too thin
+        if narrow != getattr(self, "_narrow", None):
+            self._narrow = narrow
+            layout = self.canvas.ci
+            layout.removeItem(self.exact_plot)
+            layout.removeItem(self.legend)
+            layout.addItem(self.exact_plot, row=1 if narrow else 0, col=0 if narrow else 1)
+            layout.addItem(self.legend, row=2 if narrow else 1, col=0, colspan=1 if narrow else 2)
+
     def refresh_runs(self) -> None:
         with QSignalBlocker(self.runs):
             self.runs.clear()

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from explorer.core.state import AppState
 from tinyformer.inspect.embeddings import pca_axes, project
+from tinyformer.tasks import make_task
+from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
 
 TOKENS = "#1f77b4"
 POSITIONS = "#ff7f0e"
@@ -104,6 +106,8 @@ class EmbeddingsView(QWidget):
         for snap in snaps:
             frame = {}
             for part, points in snap.embeddings.items():
+                if part == "tokens":
+                    points = points[self._shown_tokens(run)]
                 axes[part] = pca_axes(points, axes.get(part))
                 frame[part] = project(points, axes[part])
             self._frames.append(frame)
@@ -147,7 +151,25 @@ class EmbeddingsView(QWidget):
 
     def _vocab(self) -> list[str]:
         run = self.state.run
-        return [] if run is None else _vocab_of(run)
+        if run is None:
+            return []
+        labels = _vocab_of(run)
+        return [labels[i] for i in self._shown_tokens(run)]
+
+    def _shown_tokens(self, run) -> list[int]:
+        """The tokens this task uses: the special tokens it never shows the model keep
+        their random start, and would only pull the picture apart."""
+        task = make_task(run.experiment.task)
+        arch = run.experiment.model.arch
+        used = {BOS} if arch == "encoder-decoder" else set()
+        if arch == "decoder-only" and task.separator:
+            used.add(SEP)
+        if task.eos:
+            used.add(EOS)
+        if task.name == "masked":
+            used.add(MASK)
+        first = task.vocab.first_symbol
+        return sorted(used) + list(range(first, task.vocab.size))
 
     def _label(self, points, names: list[str]) -> None:
         while len(self.labels) < len(names):
@@ -198,6 +220,4 @@ class EmbeddingsView(QWidget):
 
 def _vocab_of(run) -> list[str]:
     """The run's tokens by id: the snapshot rows are in vocabulary order."""
-    from tinyformer.tasks import make_task
-
     return make_task(run.experiment.task).vocab.labels()

@@ -66,7 +66,8 @@ class Heatmap(QWidget):
         self.keys: list[str] = [""]
         self.title = ""
         self.off = False
-        self.cell = 16
+        self.cell = 16  # a cell's width (and height, unless `row_px` says otherwise)
+        self.row_px = 16
         self.levels: tuple[float, float] = (0.0, 1.0)
         self.lut = LUT
         self.texts: list[list[str]] | None = None  # words written in the cells, if any
@@ -103,20 +104,22 @@ class Heatmap(QWidget):
             self.setToolTip(tooltip)
             self.update()
 
-    def set_cell(self, px: int) -> None:
-        if px != self.cell:
-            self.cell = px
+    def set_cell(self, px: int, row_px: int | None = None) -> None:
+        """Square cells of `px`, or `px` wide and `row_px` tall."""
+        row_px = px if row_px is None else row_px
+        if (px, row_px) != (self.cell, self.row_px):
+            self.cell, self.row_px = px, row_px
             self._fit()
 
     # geometry ------------------------------------------------------------------------
 
     def font_px(self) -> int:
-        return max(MIN_FONT_PX, min(12, self.cell - 2))
+        return max(MIN_FONT_PX, min(12, min(self.cell, self.row_px) - 2))
 
     def labels_shown(self) -> bool:
         """Labels are drawn when a cell is tall enough for a line of the smallest font;
         below that every label is one hover away (never a thinned-out subset)."""
-        return self.cell >= MIN_FONT_PX + 1
+        return min(self.cell, self.row_px) >= MIN_FONT_PX + 1
 
     def _font(self) -> QFont:
         font = QFont(self.font())
@@ -147,12 +150,12 @@ class Heatmap(QWidget):
     def map_rect(self) -> QRect:
         left, top, _ = self.margins()
         t_q, t_k = self.weights.shape
-        return QRect(left, top, t_k * self.cell, t_q * self.cell)
+        return QRect(left, top, t_k * self.cell, t_q * self.row_px)
 
     def sizeHint(self) -> QSize:
         left, top, bottom = self.margins()
         t_q, t_k = self.weights.shape
-        return QSize(left + t_k * self.cell + 4, top + t_q * self.cell + bottom)
+        return QSize(left + t_k * self.cell + 4, top + t_q * self.row_px + bottom)
 
     def _fit(self) -> None:
         self.setFixedSize(self.sizeHint())
@@ -161,14 +164,14 @@ class Heatmap(QWidget):
         rect = self.map_rect()
         return QPoint(
             rect.left() + k * self.cell + self.cell // 2,
-            rect.top() + q * self.cell + self.cell // 2,
+            rect.top() + q * self.row_px + self.row_px // 2,
         )
 
     def cell_at(self, pos: QPoint) -> tuple[int, int] | None:
         rect = self.map_rect()
         if not rect.contains(pos):
             return None
-        return (pos.y() - rect.top()) // self.cell, (pos.x() - rect.left()) // self.cell
+        return (pos.y() - rect.top()) // self.row_px, (pos.x() - rect.left()) // self.cell
 
     # drawing -------------------------------------------------------------------------
 
@@ -201,13 +204,13 @@ class Heatmap(QWidget):
                 d = max(2, self.cell // 4)
                 p.drawLine(c.x() - d, c.y() - d, c.x() + d, c.y() + d)
                 p.drawLine(c.x() - d, c.y() + d, c.x() + d, c.y() - d)
-        if self.texts is not None and self.cell >= 18:
+        if self.texts is not None and min(self.cell, self.row_px) >= 18:
             self._paint_texts(p)
         if self.highlight is not None and 0 <= self.highlight < self.weights.shape[0]:
             p.setPen(QPen(QColor("#ff8c00"), 2))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(
-                rect.left(), rect.top() + self.highlight * self.cell, rect.width(), self.cell
+                rect.left(), rect.top() + self.highlight * self.row_px, rect.width(), self.row_px
             )
         if self.labels_shown():
             self._paint_labels(p, rect)
@@ -222,7 +225,8 @@ class Heatmap(QWidget):
                 light = np.isfinite(value) and value < (self.levels[0] + self.levels[1]) / 2
                 p.setPen(QColor("white") if light else QColor("black"))
                 c = self.cell_centre(q, k)
-                box = QRect(c.x() - self.cell // 2, c.y() - self.cell // 2, self.cell, self.cell)
+                w, h = self.cell, self.row_px
+                box = QRect(c.x() - w // 2, c.y() - h // 2, w, h)
                 p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_labels(self, p: QPainter, rect: QRect) -> None:
@@ -231,7 +235,7 @@ class Heatmap(QWidget):
         fm = p.fontMetrics()
         c = self.cell
         for i, q in enumerate(self.queries):
-            box = QRect(0, rect.top() + i * c, rect.left() - 4, c)
+            box = QRect(0, rect.top() + i * self.row_px, rect.left() - 4, self.row_px)
             p.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, elide(q))
         if self.keys_upright():
             for j, k in enumerate(self.keys):

@@ -31,6 +31,7 @@ from explorer.views.inside_stages import Panel, Stage, build_stages
 LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
 MAX_CELL = 28
 MIN_CELL = 4
+ROW_PX = 22
 
 
 class PanelView(QWidget):
@@ -48,7 +49,7 @@ class PanelView(QWidget):
         layout.addWidget(self.map)
         layout.addStretch(1)
 
-    def show_panel(self, panel: Panel, cell: int, row: int | None) -> None:
+    def show_panel(self, panel: Panel, cell: int, row: int | None, row_px: int) -> None:
         v = panel.values
         if panel.scale == "unit":
             levels, lut = (0.0, 1.0), LUT
@@ -61,7 +62,7 @@ class PanelView(QWidget):
         self.map.set_title("", f"{panel.name}: values from {levels[0]:.3g} to {levels[1]:.3g}",
                            False)  # fmt: skip
         self.map.highlight = row if panel.position_rows else None
-        self.map.set_cell(cell)
+        self.map.set_cell(cell, row_px)
 
 
 class InsideView(QWidget):
@@ -243,8 +244,11 @@ class InsideView(QWidget):
                 continue
             panel = stage.panels[i]
             label_room = 60
-            cell = (width - label_room) // max(panel.values.shape[1], 1)
-            view.show_panel(panel, max(MIN_CELL, min(MAX_CELL, cell)), row)
+            cell = max(
+                MIN_CELL, min(MAX_CELL, (width - label_room) // max(panel.values.shape[1], 1))
+            )
+            # Wide, short panels (tokens x features) get taller rows: labels stay readable.
+            view.show_panel(panel, cell, row, max(cell, min(ROW_PX, 22)))
             self.grid.addWidget(view, i // columns, i % columns)
             view.show()
         self.last_draw_ms = (time.perf_counter() - t0) * 1000

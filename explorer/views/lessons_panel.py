@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QPushButton,
     QTextBrowser,
     QVBoxLayout,
@@ -37,7 +36,7 @@ class LessonsPanel(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenExternalLinks(True)
-        self.buttons = QHBoxLayout()
+        self.buttons = QVBoxLayout()  # one per line: preset names are long
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picker)

@@ -135,6 +135,7 @@ class LossView(QWidget):
         steps, loss = history.steps["loss"].arrays()
         self.loss.setData(steps, self._y(loss))
         self.hint.setVisible(len(steps) == 0)
+        self.hint.setPos(total / 2, 0.5)  # the middle of the (empty) plot
         held_x, held_y = history.evals["loss"].arrays()
         self._set_ranges(
             max(total, int(steps[-1]) if len(steps) else 0), np.concatenate([loss, held_y])

@@ -67,8 +67,9 @@ class SettingsPanel(QWidget):
         self.banner.hide()
 
         self.preset = QComboBox()
-        for name, p in state.presets.items():
-            self.preset.addItem(f"{name}: {p.title}", name)
+        for i, (name, p) in enumerate(state.presets.items()):
+            self.preset.addItem(name, name)
+            self.preset.setItemData(i, p.title, Qt.ItemDataRole.ToolTipRole)
         self.preset.setToolTip(TIPS["preset"])
         self.preset.activated.connect(self._on_preset_chosen)
         self.preset_label = QLabel()
@@ -91,7 +92,7 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(330)
+        self.setMinimumWidth(290)
         for combo in content.findChildren(QComboBox):  # long names must not widen the panel
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -146,7 +147,7 @@ class SettingsPanel(QWidget):
         )
 
     def _task_group(self) -> QGroupBox:
-        tasks = [(f"{name}: {cls.summary}", name) for name, cls in TASKS.items()]
+        tasks = [(name, name) for name in TASKS]
         self.pattern = QLineEdit()
         self.pattern.setPlaceholderText("e.g. 1 0  or  a b c")
         self.pattern.setToolTip(TIPS["task.pattern"])
@@ -310,6 +311,8 @@ class SettingsPanel(QWidget):
             label.setVisible(shown[key])
             widget.setVisible(shown[key])
         self.vocab_row.setText("Modulus p" if name == "modular" else "Vocabulary")
+        task_box = self.widgets[("task", "name")]
+        task_box.setToolTip(f"{name}: {TASKS[name].summary}" if name in TASKS else "")
         self.vocab.setEnabled(name not in ("pattern", "custom"))
         self.widgets[("task", "seq_len")].setEnabled(name not in ("custom", "modular"))
         self._show_preset()
@@ -327,7 +330,10 @@ class SettingsPanel(QWidget):
             self.description.setText("")
             return
         modified = self.state.preset_modified
-        self.preset_label.setText(f"<b>{name}</b>" + (" <i>(modified)</i>" if modified else ""))
+        title = self.state.presets[name].title
+        self.preset_label.setText(
+            f"<b>{name}</b>" + (" <i>(modified)</i>" if modified else "") + f": {title}"
+        )
         self.description.setText(self.state.presets[name].description)
 
 

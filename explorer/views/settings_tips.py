@@ -6,7 +6,7 @@ from tinyformer.model.config import ARCHS, POSITIONALS
 
 ARCH_NAMES = dict(
     zip(
-        ("Encoder-decoder (the paper)", "Decoder-only (GPT)", "Encoder-only (BERT)"),
+        ("Encoder-decoder", "Decoder-only (GPT)", "Encoder-only (BERT)"),
         ARCHS,
         strict=True,
     )

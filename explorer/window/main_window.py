@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QProgressBar,
     QTabWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from explorer.core.session import TrainingSession
@@ -29,6 +31,7 @@ from explorer.views.attention_tab import AttentionTab
 from explorer.views.compare_view import CompareView
 from explorer.views.data_view import DataView
 from explorer.views.embeddings_view import EmbeddingsView
+from explorer.views.first_run import FirstRunHint
 from explorer.views.inside_view import InsideView
 from explorer.views.lessons_panel import LessonsPanel
 from explorer.views.loss_view import LossView
@@ -91,10 +94,20 @@ class MainWindow(QMainWindow):
         ):
             self.tabs.addTab(widget, title)
         self.tabs.currentChanged.connect(self._on_tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.hint = FirstRunHint()
+        self.hint.dismissed.connect(lambda: self.store.setValue("first_run_done", True))
+        self.hint.setVisible(str(store.value("first_run_done", "false")).lower() != "true")
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(4)
+        column.addWidget(self.hint)
+        column.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
 
         self.lessons_panel = LessonsPanel(views=self.tab_titles())
-        self.lessons_panel.setMaximumWidth(340)
+        self.lessons_panel.setMaximumWidth(300)
+        self.lessons_panel.setMinimumWidth(200)
         lessons = QDockWidget("Lessons", self)
         lessons.setObjectName("lessonsDock")
         lessons.setWidget(self.lessons_panel)

@@ -1,0 +1,128 @@
+"""The Inside and Embeddings tabs: every stage of one pass drawn from the model's own
+tensors, in all three shapes, quickly; embeddings projected with steady axes."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import Qt
+
+from explorer.core.state import Status
+from explorer.views.inside_stages import build_stages
+from tests.app_helpers import WAIT_MS, wait_for
+from tinyformer.inspect.cache import run_with_cache
+from tinyformer.inspect.embeddings import aligned_projections
+
+SHAPES = [
+    ("encoder-decoder", "copy"),
+    ("decoder-only", "copy"),
+    ("encoder-only", "masked"),
+]
+
+
+def _inside(window, qtbot):
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5,
+                    timeout=WAIT_MS)  # fmt: skip
+    wait_for(qtbot, window, Status.READY)
+    with qtbot.waitSignal(window.session.inside_ready, timeout=WAIT_MS):
+        window.tabs.setCurrentWidget(window.inside_view)
+    return window.inside_view
+
+
+@pytest.mark.parametrize(("arch", "task"), SHAPES)
+def test_every_stage_shows_the_models_own_numbers(window, qtbot, arch, task):
+    window.state.set_settings("model", {"arch": arch})
+    window.state.set_settings("task", {"name": task})
+    view = _inside(window, qtbot)
+    trainer = window.session.worker.trainer
+    batch = trainer.task.batch([trainer.heldout[0]], trainer.arch)
+    trainer.model.eval()
+    _, cache = run_with_cache(trainer.model, **batch.inputs)
+    stacks = {"encoder-decoder": ["encoder", "decoder"], "decoder-only": ["decoder"]}
+    expected = stacks.get(arch, ["encoder"])
+    assert list(view.result.tokens) == expected
+    titles = [s.title for s in view.stages]
+    assert titles[-2:] == ["Output: next-token probabilities",
+                           "Logit lens: what each layer would predict"]  # fmt: skip
+    seen = set()
+    for i in range(len(view.stages)):
+        view.go(i)
+        for panel, shown in zip(view.shown_panels(), view.pool, strict=False):
+            assert np.array_equal(shown.map.weights, panel.values)  # what is drawn
+            name = panel.name.split("[")[0]
+            if name in cache:
+                want = cache[name] if name.endswith(".pos") else cache[name][0]
+                if "[" in panel.name:
+                    want = want[int(panel.name.split("[")[1][:-1])]
+                torch.testing.assert_close(torch.from_numpy(panel.values), want.float())
+                seen.add(name)
+    stages = {n.rsplit(".", 1)[-1] for n in seen}
+    assert {"embed", "pos", "q", "k", "v", "scores", "pattern", "z", "out", "ff_out",
+            "resid_post", "final"} <= stages  # fmt: skip
+    if arch == "encoder-decoder":
+        assert "decoder.0.cross.pattern" in seen
+
+
+def test_the_causal_mask_shows_in_the_scores_and_arrows_step_through(window, qtbot):
+    view = _inside(window, qtbot)
+    titles = [s.title for s in view.stages]
+    i = titles.index("Decoder layer 1, self-attention: scores")
+    view.go(i)
+    scores = view.pool[0].map.weights
+    assert np.isinf(scores[np.triu_indices_from(scores, 1)]).all()
+    assert "causal mask" in view.sentence.text()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    assert view.index == i + 1
+    assert window.state.run.step == 5  # → moved a stage here; it did not train a step
+
+
+def test_drawing_a_stage_takes_under_50_ms(window, qtbot):
+    window.state.set_settings("model", {"n_layers": 2, "d_model": 32})
+    view = _inside(window, qtbot)
+    worst = 0.0
+    for i in range(len(view.stages)):
+        t0 = time.perf_counter()
+        view.go(i)
+        view.body.repaint()  # paint now, not later
+        worst = max(worst, time.perf_counter() - t0)
+    assert worst < 0.050, f"slowest stage took {worst * 1000:.0f} ms"
+
+
+def test_stages_cover_every_layer_of_every_stack(window, qtbot):
+    window.state.set_settings("model", {"n_layers": 2})
+    view = _inside(window, qtbot)
+    stages = build_stages(view.result)
+    for stack in ("Encoder", "Decoder"):
+        for layer in (1, 2):
+            assert any(s.title.startswith(f"{stack} layer {layer}") for s in stages)
+    assert any("cross-attention: softmax" in s.title for s in stages)
+
+
+def test_embeddings_keep_their_axes_from_frame_to_frame():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(12, 8))
+    frames = [base + 0.01 * k * rng.normal(size=base.shape) for k in range(10)]
+    flipped = [frames[0], -frames[1], *frames[2:]]  # a sign flip the SVD may make anyway
+    a = aligned_projections(frames)
+    b = aligned_projections(flipped)
+    for x, y in itertools.pairwise(a):
+        assert np.abs(x - y).max() < 0.5  # small moves, never a mirror image
+    assert np.allclose(np.abs(a[1]), np.abs(b[1]))
+
+
+def test_embeddings_tab_draws_the_task_tokens(window, qtbot):
+    _inside(window, qtbot)
+    window.tabs.setCurrentWidget(window.embeddings_view)
+    view = window.embeddings_view
+    view.refresh(force=True)
+    x, _ = view.tokens.getData()
+    assert len(x) == 11  # <bos> and the ten numbers: no untrained special tokens
+    assert view.labels[0].toPlainText() == "<bos>"
+    assert "step 5" in view.when.text()

@@ -1,0 +1,153 @@
+"""Views a learner reads at a glance: labels on every column, every head in sight, a steady
+layout, exports of the plot itself, predictions that tell the truth about the whole set."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from explorer.core.state import Status
+from explorer.views.attention_grid import AttentionGrid
+from explorer.views.loss_view import LOG_FLOOR
+from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+from tinyformer.inspect.attention_view import AttentionView
+
+
+def _view(tokens: int, heads: int) -> AttentionView:
+    rng = np.random.default_rng(0)
+    w = rng.random((1, heads, tokens, tokens)).astype(np.float32)
+    w /= w.sum(-1, keepdims=True)
+    names = [f"t{i}" for i in range(tokens)]
+    return AttentionView({"encoder": w}, {"encoder": names}, {"encoder": names})
+
+
+@pytest.mark.parametrize("tokens", [10, 32])
+def test_every_column_of_a_map_carries_its_token(qtbot, tokens):
+    grid = AttentionGrid()
+    qtbot.addWidget(grid)
+    grid.resize(700, 560)
+    grid.show()
+    grid.set_view(_view(tokens, heads=2))
+    for m in grid.maps:
+        assert m.keys == [f"t{i}" for i in range(tokens)] and len(m.queries) == tokens
+        assert m.labels_shown(), f"cell {m.cell}px: labels hidden at {tokens} tokens"
+
+
+def test_at_1024_by_700_every_head_and_the_colour_bar_are_in_sight(window, qtbot):
+    window.resize(1024, 700)
+    window.state.set_settings("model", {"n_heads": 4, "d_model": 16})
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    grid = window.attention_view
+    QApplication.processEvents()
+    viewport = grid.scroll.viewport()
+    assert len(grid.maps) == 4
+    for m in grid.maps:
+        box = m.geometry().translated(grid.body.pos())
+        assert viewport.rect().contains(box), (box, viewport.rect())
+    bar = grid.colorbar
+    assert bar.isVisible() and bar.height() > 100
+    assert bar.geometry().right() <= grid.width()
+
+
+def test_switching_a_head_off_keeps_the_window_size(window, qtbot):
+    window.resize(1024, 700)
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    QApplication.processEvents()
+    before = (window.width(), window.settings_panel.width(), window.lessons_panel.width())
+    for head in range(2):
+        window.state.toggle_head(("cross", 0, head))
+        qtbot.waitUntil(
+            lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
+        )
+        window.attention_tab.refresh(force=True)
+        QApplication.processEvents()
+        after = (window.width(), window.settings_panel.width(), window.lessons_panel.width())
+        assert after == before
+    assert all("OFF" in m.title for m in window.attention_view.maps[:2])
+
+
+def test_the_button_and_the_menu_both_export_and_a_gif_is_repeatable(
+    window, qtbot, tmp_path, monkeypatch
+):
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    paths = iter([tmp_path / "a.gif", tmp_path / "b.gif", tmp_path / "frames.png"])
+    monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(next(paths)))
+    window.attention_tab.export.click()  # the Attention tab's button
+    window.actions.frames.trigger()  # File → Export attention time-lapse…
+    assert (tmp_path / "a.gif").read_bytes() == (tmp_path / "b.gif").read_bytes()
+    from PIL import Image
+
+    gif = Image.open(tmp_path / "a.gif")
+    assert gif.n_frames == len(window.state.run.snapshots) > 5
+    window.actions.frames.trigger()
+    assert len(list(tmp_path.glob("frames-*.png"))) == len(window.state.run.snapshots)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_export_view_writes_the_plot_not_the_controls(window, qtbot, tmp_path, monkeypatch, suffix):
+    train_to_end(qtbot, window)
+    for tab in (window.loss_view, window.attention_tab, window.compare_view):
+        window.tabs.setCurrentWidget(tab)
+        QApplication.processEvents()
+        target = tmp_path / f"{type(tab).__name__}{suffix}"
+        monkeypatch.setattr(window.files, "ask_path", lambda *a, t=target, **k: str(t))
+        window.actions.view_png.trigger()
+        assert target.stat().st_size > 1000
+        if suffix == ".png":
+            from PIL import Image
+
+            width = Image.open(target).size[0]
+            assert width <= tab.width() + 60  # the plot, without the side panels
+    text = (tmp_path / f"LossView{suffix}").read_bytes()
+    assert b"log scale" not in text  # the check box below the plot is not in it
+
+
+def test_a_loss_of_exactly_zero_stays_drawn(window, qtbot):
+    window.actions.step.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
+    wait_for(qtbot, window, Status.READY)
+    from tinyformer.training.events import StepEvent
+
+    window.state.record([StepEvent(2, 0.0, 1.0, 0.001, 0.0, 1.0, 1.0)])
+    window.loss_view.refresh()
+    x, y = window.loss_view.loss.getData()  # on the log axis, pyqtgraph holds log10(y)
+    assert list(x) == [1, 2] and y[-1] == np.log10(LOG_FLOOR) and np.isfinite(y).all()
+
+
+def test_head_titles_explain_their_score_and_chance(window, qtbot):
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    tip = window.attention_view.maps[0].toolTip()
+    assert "diagonal" in tip and "spread evenly would score 0.10" in tip
+    assert "Click to switch this head off" in tip
+
+
+def test_predictions_for_bert_sit_under_their_masked_positions(window, qtbot):
+    window.state.set_settings("model", {"arch": "encoder-only"})
+    window.state.set_settings("task", {"name": "masked"})
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.predictions_view)
+    window.predictions_view.refresh()
+    text = window.predictions_view.examples.toPlainText()
+    assert "greedy" not in text.lower() and "teacher-forced" not in text.lower()
+    assert "hidden" in text and "model" in text
+    assert "(greedy" not in window.predictions_view.header.text()
+
+
+@pytest.mark.slow
+def test_lesson_one_shows_its_claim_in_predictions_without_hovering(window, qtbot):
+    panel = window.lessons_panel
+    panel.picker.setCurrentIndex(0)
+    panel.load_buttons()[0].click()  # no-causal-mask
+    assert window.state.preset == "no-causal-mask"
+    window.actions.train.trigger()
+    wait_for(qtbot, window, Status.FINISHED, timeout=120_000)
+    window.predictions_view.refresh()
+    header = window.predictions_view.header.text()
+    share = window.state.run.last_eval.exact_match
+    assert 0.3 <= share <= 0.7 and f"{share:.1%}" in header  # about half, said up front
+    assert "(wrong)" in window.predictions_view.examples.toPlainText()  # mistakes first
