@@ -109,7 +109,8 @@ def test_pause_takes_effect_within_a_chunk(window, qtbot):
     paused_at = window.session.worker.trainer.step_count
     assert window.state.run.step <= paused_at
     qtbot.waitUntil(lambda: window.state.run.step == paused_at, timeout=2000)
-    qtbot.wait(300)  # nothing more may arrive
+    with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=300):
+        pass  # nothing more may arrive
     assert window.session.worker.trainer.step_count == paused_at
     assert window.state.run.step == paused_at < 100_000
     assert window.actions.train.text() == "Train"
@@ -128,7 +129,8 @@ def test_step_makes_exactly_one_update(window, qtbot):
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 7, timeout=WAIT_MS)
     wait_for(qtbot, window, Status.READY)
-    qtbot.wait(200)
+    with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=200):
+        pass  # and not one step more
     assert window.session.worker.trainer.step_count == 7
     assert len(window.state.run.history.steps["loss"]) == 7
 
@@ -299,11 +301,13 @@ def test_a_worker_error_shows_a_dialog_and_the_app_survives(window, qtbot, monke
 # files and closing ------------------------------------------------------------------------
 
 
-def test_save_open_and_export(window, qtbot, tmp_path):
+def test_save_open_and_export(window, qtbot, tmp_path, monkeypatch):
     train_to_end(qtbot, window)
     path = tmp_path / "run.tfrun"
+    answers = iter([str(path), str(tmp_path / "loss.csv"), str(tmp_path / "view.png")])
+    monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: next(answers))
     with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
-        window.session.save(str(path))
+        window.actions.save.trigger()  # File → Save run…
     assert load_run(path).step_count == 30 and not window.state.run.unsaved
     window.state.load_preset("reverse")  # different settings, then open the saved run
     window.open_run(str(path))
@@ -311,13 +315,13 @@ def test_save_open_and_export(window, qtbot, tmp_path):
     assert window.state.settings["task"]["name"] == "copy" and window.state.run.step == 30
     window.loss_view.refresh()
     assert window.loss_view.points() == 30
-    from tinyformer.training.history import write_csv
-
-    write_csv(window.state.run.history, tmp_path / "loss.csv")
+    window.actions.csv.trigger()  # File → Export loss as CSV…
     with open(tmp_path / "loss.csv") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 30 and rows[9]["eval_exact_match"] != ""
-    assert window.tabs.currentWidget().grab().save(str(tmp_path / "view.png"), "PNG")
+    assert "eval_loss" in rows[0]  # the held-out loss beside the training loss
+    window.tabs.setCurrentWidget(window.loss_view)
+    window.actions.view_png.trigger()  # File → Export view…
     assert (tmp_path / "view.png").stat().st_size > 1000
 
 

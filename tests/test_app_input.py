@@ -122,10 +122,11 @@ def test_training_waits_while_a_question_is_open_and_goes_on_if_cancelled(window
     seen = {}
 
     def answer(parent, text):
-        qtbot.wait(300)
         seen["status"] = window.state.status
+        qtbot.waitUntil(lambda: window.state.status is Status.READY, timeout=WAIT_MS)
         seen["step"] = window.session.worker.trainer.step_count
-        qtbot.wait(300)
+        with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=300):
+            pass  # no step while the question is open
         seen["later"] = window.session.worker.trainer.step_count
         return "cancel"
 
@@ -162,7 +163,8 @@ def test_preset_label_and_window_title_tell_the_truth(window, qtbot, tmp_path):
 
 def test_settings_are_written_soon_after_a_change_not_only_on_close(window, qtbot):
     window.state.set_setting("model", "n_layers", 3)
-    qtbot.wait(900)  # the write is debounced by half a second
+    assert window.storage.timer.isActive()  # debounced: written half a second later
+    qtbot.waitUntil(lambda: not window.storage.timer.isActive(), timeout=WAIT_MS)
     other = QSettings()
     assert '"n_layers": 3' in other.value("settings")
 

@@ -41,8 +41,10 @@ def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
     labels = tables[1]
     assert labels.title == "Labels"
     assert labels.shaded[:, 0].all()  # no loss on the prompt: only the answer is scored
-    shown = window.data_view.findChildren(type(window.data_view.content))
-    assert window.data_view.content.isVisibleTo(window.data_view) and shown is not None
+    from PySide6.QtWidgets import QTableWidget
+
+    shown = window.data_view.content.findChildren(QTableWidget)
+    assert len([t for t in shown if not t.isHidden()]) == len(tables)  # one grid per table
 
     window.state.set_setting("model", "arch", "encoder-only")
     window.state.set_setting("task", "name", "masked")

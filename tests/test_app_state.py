@@ -108,7 +108,8 @@ def test_a_sweep_started_while_training_leaves_the_toolbar_truthful(window, qtbo
         dialog.start.click()
         assert window.state.status is Status.SWEEPING
         assert not window.actions.train.isEnabled() and not window.actions.open.isEnabled()
-        qtbot.wait(300)
+        with qtbot.waitSignal(window.session.sweep_progress, timeout=WAIT_MS):
+            pass  # the sweep's first run is under way
         dialog.cancel.click()
     assert window.state.status is Status.READY  # the run waits, paused: not "training"
     assert window.actions.train.isEnabled() and window.actions.step.isEnabled()
@@ -126,7 +127,6 @@ def test_pressing_space_twice_quickly_resumes(window, qtbot):
     window.actions.train.trigger()  # pause...
     assert window.state.status is Status.PAUSING
     window.actions.train.trigger()  # ...and at once train again
-    qtbot.wait(500)
     assert window.state.status is Status.TRAINING
     step = window.state.run.step
     qtbot.waitUntil(lambda: window.state.run.step > step + 5, timeout=WAIT_MS)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.test_presets import SEEDS, trained
+from tests.helpers import SEEDS, trained
 from tinyformer.inspect.attention_view import attention_for
 from tinyformer.inspect.cache import logit_lens, run_with_cache
 from tinyformer.inspect.heads import chance_scores, head_name, head_scores

@@ -6,13 +6,10 @@ Thresholds were measured over seeds 0, 1, 2 on a 2-core CPU with one torch threa
 
 from __future__ import annotations
 
-import functools
-import random
-
 import pytest
 
+from tests.helpers import SEEDS, trained
 from tinyformer.presets import load_presets
-from tinyformer.training.trainer import Trainer
 
 REQUIRED = (
     "article",
@@ -24,7 +21,6 @@ REQUIRED = (
     "bert-masked",
     "no-causal-mask",
 )
-SEEDS = (0, 1, 2)
 
 
 def test_required_presets_exist_and_describe_themselves():
@@ -40,20 +36,6 @@ def test_required_presets_exist_and_describe_themselves():
     )
     for p in presets.values():
         assert p.title and len(p.description) > 40
-
-
-@functools.cache
-def trained(name: str, seed: int):
-    """(final fresh-input evaluation, trainer) for a preset and seed, trained once per session."""
-    train = {"seed": seed, "eval_every": 10**6, "eval_size": 8}  # only the fresh set counts
-    experiment = load_presets()[name].experiment.replace(train=train)
-    trainer = Trainer(experiment, device="cpu")
-    for _ in trainer.run():
-        pass
-    # The pattern task has one input per phase (2 for "1 0"): 200 draws cover them all.
-    n = 200 if trainer.task.name == "pattern" else 1000
-    fresh = trainer.task.examples(random.Random(f"fresh {seed}"), n, trainer.arch)
-    return trainer.evaluate(fresh), trainer
 
 
 @pytest.mark.slow

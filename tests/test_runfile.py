@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.test_trainer import tiny
+from tests.helpers import tiny
 from tinyformer.training.runfile import (
     FORMAT,
     RunFileError,

@@ -6,28 +6,13 @@ import numpy as np
 import pytest
 import torch
 
+from tests.helpers import tiny
 from tinyformer.training.events import EvalEvent, Snapshot, StepEvent
-from tinyformer.training.experiment import Experiment, TrainConfig
+from tinyformer.training.experiment import TrainConfig
 from tinyformer.training.history import Series
 from tinyformer.training.runfile import load_run, save_run
 from tinyformer.training.snapshots import SnapshotLog
 from tinyformer.training.trainer import Trainer, TrainingDiverged
-
-TINY = {"d_model": 16, "n_heads": 2, "n_layers": 1, "d_ff": 32}
-
-
-def tiny(arch="encoder-decoder", task="copy", **train):
-    train = {
-        "steps": 12,
-        "batch_size": 8,
-        "eval_every": 5,
-        "eval_size": 16,
-        "snapshot_every": 4,
-        "warmup": 3,
-        "decay": "cosine",
-        **train,
-    }
-    return Experiment.create({"arch": arch, **TINY}, {"name": task, "seq_len": 6}, train)
 
 
 def _losses(trainer):

@@ -13,7 +13,7 @@ import re
 import torch
 from torch import Tensor, nn
 
-from tinyformer.model.config import ModelConfig
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY, ModelConfig
 
 
 def _sinusoid(max_len: int, d_model: int) -> Tensor:
@@ -111,7 +111,7 @@ class ReferenceSingleStack(_ReferenceBase):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__(cfg)
         self.stack = self._encoder()
-        self.causal = cfg.arch == "decoder-only" and cfg.causal
+        self.causal = cfg.arch == DECODER_ONLY and cfg.causal
 
     def forward(self, x: Tensor, key_padding_mask: Tensor | None = None) -> Tensor:
         mask = _bool_causal(x.shape[1], x.device) if self.causal else None
@@ -122,9 +122,9 @@ class ReferenceSingleStack(_ReferenceBase):
 def torch_name(key: str, arch: str) -> str:
     """Our parameter name -> the torch.nn one."""
     stack = {
-        "encoder-decoder": "transformer.{}.",
-        "decoder-only": "stack.",
-        "encoder-only": "stack.",
+        ENCODER_DECODER: "transformer.{}.",
+        DECODER_ONLY: "stack.",
+        ENCODER_ONLY: "stack.",
     }
     prefix = stack[arch]
     key = re.sub(r"^embed\.", "", key)
@@ -132,7 +132,7 @@ def torch_name(key: str, arch: str) -> str:
     key = key.replace("in_proj.weight", "in_proj_weight").replace("in_proj.bias", "in_proj_bias")
     key = key.replace(".cross_attn.", ".multihead_attn.").replace(".ff.linear", ".linear")
     key = key.replace(".add_norm1.norm.", ".norm1.")
-    if arch == "encoder-decoder" and key.startswith("transformer.decoder.layers."):
+    if arch == ENCODER_DECODER and key.startswith("transformer.decoder.layers."):
         key = key.replace(".add_norm_cross.norm.", ".norm2.").replace(".add_norm2.norm.", ".norm3.")
     return key.replace(".add_norm2.norm.", ".norm2.")
 
@@ -142,9 +142,7 @@ def torch_equivalent(model: nn.Module) -> nn.Module:
     cfg = getattr(model, "cfg", None)
     if not isinstance(cfg, ModelConfig):
         raise ValueError("torch_equivalent needs a model made by tinyformer.build_model")
-    ref = (
-        ReferenceEncoderDecoder(cfg) if cfg.arch == "encoder-decoder" else ReferenceSingleStack(cfg)
-    )
+    ref = ReferenceEncoderDecoder(cfg) if cfg.arch == ENCODER_DECODER else ReferenceSingleStack(cfg)
     state = {torch_name(k, cfg.arch): v for k, v in model.state_dict().items()}
     ref.load_state_dict(state, strict=True)
     device = next(model.parameters()).device

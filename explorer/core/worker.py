@@ -19,10 +19,8 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from explorer.core import readings
 from explorer.core.results import (
-    InsideResult,
-    Inspection,
-    LiveAttention,
     RunCreated,
     RunInfo,
     Saved,
@@ -30,17 +28,9 @@ from explorer.core.results import (
     SweepProgress,
     SweepResult,
     TrainingStopped,
-    TypedResult,
     WorkerError,
 )
-from tinyformer.inspect.ablation import ablate
-from tinyformer.inspect.attention_view import attention_for
-from tinyformer.inspect.cache import logit_lens, run_with_cache
-from tinyformer.inspect.evaluation import evaluate
-from tinyformer.inspect.predictions import inspect_examples, predict
-from tinyformer.model.modes import eval_mode
-from tinyformer.tasks.batching import IGNORE, Example
-from tinyformer.tasks.vocab import EOS
+from tinyformer.inspect.predictions import inspect_examples
 from tinyformer.training.experiment import Experiment
 from tinyformer.training.runfile import load_run, save_run
 from tinyformer.training.trainer import Trainer
@@ -62,6 +52,7 @@ class TrainingWorker(QObject):
     training_stopped = Signal(object)  # TrainingStopped
     saved = Signal(object)  # Saved
     errored = Signal(object)  # WorkerError
+    warmed_up = Signal()  # torch is loaded and has trained a step: the thread works
     sweep_progress = Signal(object)  # SweepProgress
     sweep_result = Signal(object)  # SweepResult, one per finished run
     sweep_finished = Signal(object)  # SweepFinished
@@ -107,6 +98,7 @@ class TrainingWorker(QObject):
             del trainer
             gc.collect()
             gc.freeze()  # what torch loaded to get here lives as long as the app
+            self.warmed_up.emit()
 
     @Slot(object)
     def create_run(self, experiment: Experiment) -> None:
@@ -177,8 +169,7 @@ class TrainingWorker(QObject):
         """The probe's attention now, for the live view."""
         with self._reporting("Could not read the attention"):
             t = self._need_trainer()
-            view = attention_for(t.model, t.task, t.probe, t.arch)
-            self.live_attention.emit(LiveAttention(self.serial, t.step_count, view.weights))
+            self.live_attention.emit(readings.live_attention(t, self.serial))
 
     @Slot()
     def inspect(self) -> None:
@@ -188,81 +179,14 @@ class TrainingWorker(QObject):
     @Slot(object)
     def predict_text(self, text: str) -> None:
         with self._reporting("Could not answer that input"):
-            t = self._need_trainer()
-            source = tuple(t.task.parse_input(text))
-            limit = t.experiment.model.max_len - (t.task.answer_len(len(source), t.arch) + 2)
-            if t.arch == "decoder-only" and len(source) > limit:
-                raise ValueError(f"input too long: at most {max(limit, 1)} tokens")
-            with self._ablated(t):
-                pred = predict(t.model, t.task, source, t.arch)
-                answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
-                # Attention behind the answer: the input, with the model's own output as target.
-                target = tuple(pred.output if t.arch == "encoder-only" else answer)
-                attention = attention_for(t.model, t.task, Example(source, target), t.arch)
-            expected = t.task.example_for(source, t.arch)
-            self.typed_ready.emit(
-                TypedResult(
-                    text=text,
-                    prediction=pred,
-                    output=t.task.vocab.decode(t.task.fill(source, answer)),
-                    expected=None
-                    if expected is None
-                    else t.task.vocab.decode(t.task.fill(source, expected.target)),
-                    attention=attention,
-                    ablated=self.ablated,
-                )
-            )
+            self.typed_ready.emit(readings.typed_result(self._need_trainer(), text, self.ablated))
 
     @Slot(object)
     def look_inside(self, request: tuple[str, object]) -> None:
         """Every tensor of one forward pass: ("held-out", index) or ("typed", text)."""
         with self._reporting("Could not look inside the model"):
             t = self._need_trainer()
-            example, label = self._inside_example(t, request)
-            batch = t.task.batch([example], t.arch)
-            with self._ablated(t), eval_mode(t.model):
-                logits, cache = run_with_cache(t.model, **batch.inputs)
-                lens = logit_lens(t.model, cache).softmax(-1)
-            arrays = {
-                k: (v if k.endswith(".pos") else v[0]).float().numpy().copy()
-                for k, v in cache.items()
-            }
-            ids = {
-                k: v[0].tolist()
-                for k, v in batch.inputs.items()
-                if v is not None and not k.endswith("mask")
-            }
-            stacks = {"src": "encoder", "tgt": "decoder"}
-            stacks["x"] = "decoder" if t.arch == "decoder-only" else "encoder"
-            labels = batch.labels[0].tolist()
-            targets = [t.task.vocab.token(i) if i != IGNORE else "" for i in labels]
-            self.inside_ready.emit(
-                InsideResult(
-                    serial=self.serial,
-                    step=t.step_count,
-                    label=label,
-                    arch=t.arch,
-                    tokens={stacks[k]: t.task.vocab.decode(v) for k, v in ids.items()},
-                    cache=arrays,
-                    probs=logits[0].softmax(-1).float().numpy().copy(),
-                    lens=lens[:, 0].float().numpy().copy(),
-                    vocab=t.task.vocab.labels(),
-                    targets=targets,
-                    ablated=self.ablated,
-                )
-            )
-
-    def _inside_example(self, t: Trainer, request) -> tuple[Example, str]:
-        kind, value = request
-        if kind == "held-out":
-            index = min(int(value), len(t.heldout) - 1)
-            return t.heldout[index], f"held-out example {index + 1}"
-        source = tuple(t.task.parse_input(str(value)))
-        with self._ablated(t):
-            pred = predict(t.model, t.task, source, t.arch)
-        answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
-        target = tuple(pred.output if t.arch == "encoder-only" else answer) or (EOS,)
-        return Example(source, target), "your input (the model's own answer as target)"
+            self.inside_ready.emit(readings.inside(t, request, self.ablated, self.serial))
 
     # sweeps ----------------------------------------------------------------------------
 
@@ -395,44 +319,9 @@ class TrainingWorker(QObject):
         )
         self._inspect()
 
-    @contextmanager
-    def _ablated(self, t: Trainer) -> Iterator[None]:
-        with ablate(t.model, self.ablated):
-            yield
-
     def _inspect(self) -> None:
-        """Predictions (mistakes first) and attention at this step, heads as switched."""
-        t = self.trainer
-        if t is None:
-            return
-        with self._ablated(t):
-            evaluation = t.last_eval
-            if self.ablated or evaluation is None or evaluation.step != t.step_count:
-                evaluation = evaluate(
-                    t.model,
-                    t.task,
-                    t.heldout,
-                    t.arch,
-                    t.step_count,
-                    max_mistakes=0,
-                    split=t.heldout_split,
-                )
-            chosen = list(evaluation.wrong[:N_EXAMPLES])
-            chosen += [i for i in range(len(t.heldout)) if i not in chosen][
-                : N_EXAMPLES - len(chosen)
-            ]
-            examples = inspect_examples(t.model, t.task, [t.heldout[i] for i in chosen], t.arch)
-            view = attention_for(t.model, t.task, t.probe, t.arch)
-        self.inspection_ready.emit(
-            Inspection(
-                serial=self.serial,
-                step=t.step_count,
-                examples=examples,
-                attention=view,
-                ablated=self.ablated,
-                evaluation=evaluation if self.ablated else None,
-            )
-        )
+        if self.trainer is not None:
+            self.inspection_ready.emit(readings.inspection(self.trainer, self.ablated, self.serial))
 
     @contextmanager
     def _reporting(self, title: str) -> Iterator[None]:

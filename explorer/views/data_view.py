@@ -76,6 +76,7 @@ class DataView(QWidget):
         while self.column.count():
             item = self.column.takeAt(0)
             if item.widget() is not None:
+                item.widget().hide()  # out of sight now, deleted at the next event loop turn
                 item.widget().deleteLater()
         if exp is None:
             self.intro.setText("These settings cannot make a batch: " + self.state.error)
@@ -90,6 +91,7 @@ class DataView(QWidget):
         for table in self.tables:
             title = QLabel(f"<b>{table.title}</b>: {table.sentence}")
             title.setWordWrap(True)
-            self.column.addWidget(title)
-            self.column.addWidget(table_widget(table))
+            for widget in (title, table_widget(table)):
+                self.column.addWidget(widget)
+                widget.show()
         self.column.addStretch(1)

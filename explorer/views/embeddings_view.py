@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.state import AppState
 from tinyformer.inspect.embeddings import pca_axes, project
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER
 from tinyformer.tasks import make_task
 from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
 
@@ -161,8 +162,8 @@ class EmbeddingsView(QWidget):
         their random start, and would only pull the picture apart."""
         task = make_task(run.experiment.task)
         arch = run.experiment.model.arch
-        used = {BOS} if arch == "encoder-decoder" else set()
-        if arch == "decoder-only" and task.separator:
+        used = {BOS} if arch == ENCODER_DECODER else set()
+        if arch == DECODER_ONLY and task.separator:
             used.add(SEP)
         if task.eos:
             used.add(EOS)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from explorer.core.results import TypedResult
 from explorer.core.state import AppState, RunData
 from explorer.views.attention_grid import AttentionGrid
+from tinyformer.model.config import ENCODER_ONLY
 
 RIGHT = "#1a7f37"
 WRONG = "#cf222e"
@@ -65,7 +66,7 @@ def header_html(run: RunData) -> str:
         "training": "training examples (nothing is held out: raise the held-out fraction to "
         "test on examples the model never saw)",
     }.get(evaluation.split, evaluation.split)
-    greedy = "" if run.experiment.model.arch == "encoder-only" else " (greedy: its own answer)"
+    greedy = "" if run.experiment.model.arch == ENCODER_ONLY else " (greedy: its own answer)"
     color = RIGHT if evaluation.exact_match >= 0.99 else WRONG
     text = (
         f"<p style='font-size:larger'><b>Step {evaluation.step}</b>: "
@@ -89,7 +90,7 @@ def header_html(run: RunData) -> str:
 
 def examples_html(run: RunData, temperature: float) -> str:
     inspection = run.inspection
-    bert = run.experiment.model.arch == "encoder-only"
+    bert = run.experiment.model.arch == ENCODER_ONLY
     wrong = sum(not e.exact for e in inspection.examples)
     parts = []
     if wrong:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from explorer.core.state import AppState, Settings
 from explorer.views.settings_tips import ARCH_NAMES, POSITIONAL_NAMES, TIPS
 from tinyformer.model import limits
+from tinyformer.model.config import ENCODER_ONLY
 from tinyformer.tasks import TASKS
 from tinyformer.tasks.base import OPERATIONS
 from tinyformer.tasks.split import MAX_HELD_OUT
@@ -298,8 +299,8 @@ class SettingsPanel(QWidget):
         for (part, name), setter in self.setters.items():
             with QSignalBlocker(self.widgets[(part, name)]):
                 setter(settings[part][name])
-        self.causal_warning.setVisible(not model["causal"] and model["arch"] != "encoder-only")
-        self.widgets[("model", "causal")].setEnabled(model["arch"] != "encoder-only")
+        self.causal_warning.setVisible(not model["causal"] and model["arch"] != ENCODER_ONLY)
+        self.widgets[("model", "causal")].setEnabled(model["arch"] != ENCODER_ONLY)
         name = task["name"]
         shown = {
             "pattern": name == "pattern",

@@ -91,6 +91,12 @@ class WindowActions:
         )
         self.keys = self._action("Keyboard shortcuts", w.show_keys, QKeySequence("F1"))
         self.first_steps = self._action("First steps", w.show_first_steps)
+        self.lessons = self._action(
+            "Lessons",
+            w.show_lessons,
+            None,
+            "Show the lessons: experiments that answer the article's questions, one button away",
+        )
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "", icon=None) -> QAction:
         act = QAction(text, self.window)
@@ -157,7 +163,7 @@ class WindowActions:
             ),
             "&Train": (self.train, self.step, self.step_n, self.stop, self.reset, None, self.sweep),
             "&View": (lessons_toggle,),
-            "&Help": (self.first_steps, self.keys),
+            "&Help": (self.first_steps, self.lessons, self.keys),
         }
         for title, acts in groups.items():
             menu = bar.addMenu(title)

@@ -315,6 +315,10 @@ class MainWindow(QMainWindow):
         dialogs.show_keys(self, self.actions)
         self.focus_main()
 
+    def show_lessons(self) -> None:
+        self.lessons_dock.show()
+        self.lessons_dock.raise_()
+
     def show_first_steps(self) -> None:
         dialogs.show_first_steps(self)
         self.focus_main()

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, TypeVar
 
 from tinyformer.model import limits
+from tinyformer.model.names import (
+    ARCHS,
+    DECODER_ONLY,
+    ENCODER_DECODER,
+    ENCODER_ONLY,
+    POSITIONALS,
+    Arch,
+    Positional,
+)
 
 T = TypeVar("T")
 
-# The closed sets of words, each written once; every other list of them is derived here.
-Arch = Literal["encoder-decoder", "decoder-only", "encoder-only"]
-Positional = Literal["sinusoidal", "learned", "none"]
-ARCHS: tuple[Arch, ...] = get_args(Arch)
-POSITIONALS: tuple[Positional, ...] = get_args(Positional)
-ENCODER_DECODER, DECODER_ONLY, ENCODER_ONLY = ARCHS
+__all__ = [
+    "ARCHS",
+    "DECODER_ONLY",
+    "ENCODER_DECODER",
+    "ENCODER_ONLY",
+    "POSITIONALS",
+    "Arch",
+    "ModelConfig",
+    "Positional",
+    "settings_from_dict",
+]
 
 
 def settings_from_dict(cls: type[T], data: Any, what: str) -> T:

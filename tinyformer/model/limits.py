@@ -7,6 +7,8 @@ The model's size is checked before anything is allocated: `parameter_count` and
 
 from __future__ import annotations
 
+from tinyformer.model.names import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
+
 MAX_D_MODEL = 1024
 MAX_HEADS = 64
 MAX_LAYERS = 12  # per stack
@@ -38,11 +40,11 @@ def parameter_count(
     feed_forward = 2 * d_model * d_ff + d_ff + d_model
     norm = 2 * d_model
     encoder_layer = attention + feed_forward + 2 * norm
-    decoder_layer = encoder_layer + attention + norm if arch == "encoder-decoder" else encoder_layer
+    decoder_layer = encoder_layer + attention + norm if arch == ENCODER_DECODER else encoder_layer
     stacks = {
-        "encoder-decoder": n_layers * (encoder_layer + decoder_layer) + 2 * norm,
-        "decoder-only": n_layers * encoder_layer + norm,
-        "encoder-only": n_layers * encoder_layer + norm,
+        ENCODER_DECODER: n_layers * (encoder_layer + decoder_layer) + 2 * norm,
+        DECODER_ONLY: n_layers * encoder_layer + norm,
+        ENCODER_ONLY: n_layers * encoder_layer + norm,
     }[arch]
     embed = vocab_size * d_model + (max_len * d_model if learned_positions else 0)
     generator = d_model * vocab_size + vocab_size

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
 from tinyformer.tasks.vocab import BOS, EOS, PAD, SEP
 
 IGNORE = -100  # a label that takes no loss (F.cross_entropy's default ignore_index)
@@ -67,7 +68,7 @@ def encoder_decoder_batch(examples: Sequence[Example], eos: bool = False) -> Bat
         "src_key_padding_mask": src_pad,
         "tgt_key_padding_mask": tgt_pad,
     }
-    return Batch("encoder-decoder", inputs, labels)
+    return Batch(ENCODER_DECODER, inputs, labels)
 
 
 def decoder_only_batch(
@@ -82,7 +83,7 @@ def decoder_only_batch(
         labels.append((IGNORE,) * (len(prompt) - 1) + answer)
     x, pad = _pad(seqs, PAD)
     y, _ = _pad(labels, IGNORE)
-    return Batch("decoder-only", {"x": x, "key_padding_mask": pad}, y)
+    return Batch(DECODER_ONLY, {"x": x, "key_padding_mask": pad}, y)
 
 
 def encoder_only_batch(examples: Sequence[Example]) -> Batch:
@@ -94,7 +95,7 @@ def encoder_only_batch(examples: Sequence[Example]) -> Batch:
             )
     x, pad = _pad([e.source for e in examples], PAD)
     y, _ = _pad([e.target for e in examples], IGNORE)
-    return Batch("encoder-only", {"x": x, "key_padding_mask": pad}, y)
+    return Batch(ENCODER_ONLY, {"x": x, "key_padding_mask": pad}, y)
 
 
 # What each tensor of a batch is, in a sentence: shown by the CLI, the docs and the app.

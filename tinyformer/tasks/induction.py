@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from tinyformer.model.config import DECODER_ONLY
 from tinyformer.tasks.base import Task, TaskConfig, number_symbols
 from tinyformer.tasks.batching import Example
 from tinyformer.tasks.vocab import Vocab
@@ -29,7 +30,7 @@ class InductionTask(Task):
     """
 
     name = "induction"
-    archs = ("decoder-only",)
+    archs = (DECODER_ONLY,)
     summary = "repeat a random run of tokens (in-context copying)"
     separator = False
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from tinyformer.model.config import ENCODER_ONLY
 from tinyformer.tasks.base import Task, TaskConfig, number_symbols
 from tinyformer.tasks.batching import IGNORE, Example
 from tinyformer.tasks.vocab import MASK, SPECIALS, Vocab
@@ -29,7 +30,7 @@ class MaskedTask(Task):
     """
 
     name = "masked"
-    archs = ("encoder-only",)
+    archs = (ENCODER_ONLY,)
     summary = "fill in hidden tokens, as BERT is trained"
 
     def __init__(self, cfg: TaskConfig) -> None:

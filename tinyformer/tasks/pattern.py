@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER
 from tinyformer.tasks.base import Task, TaskConfig
 from tinyformer.tasks.batching import Example
 from tinyformer.tasks.vocab import Vocab
@@ -26,7 +27,7 @@ class PatternTask(Task):
     """
 
     name = "pattern"
-    archs = ("encoder-decoder", "decoder-only")
+    archs = (ENCODER_DECODER, DECODER_ONLY)
     summary = "continue a repeating pattern (the article's task)"
     separator = False
 
@@ -47,13 +48,13 @@ class PatternTask(Task):
 
     def sample(self, rng: random.Random, arch: str) -> Example:
         stream = self._stream(rng.randrange(len(self.period)), self.cfg.seq_len + 1)
-        if arch == "decoder-only":
+        if arch == DECODER_ONLY:
             k = len(self.period)
             return Example(stream[:k], stream[k : self.cfg.seq_len])
         return Example(stream[:-1], stream[1:])
 
     def answer_len(self, source_len: int, arch: str) -> int:
-        if arch == "decoder-only":
+        if arch == DECODER_ONLY:
             return max(1, self.cfg.seq_len - source_len)
         return source_len
 
@@ -62,7 +63,7 @@ class PatternTask(Task):
         for phase in range(len(self.period)):
             stream = self._stream(phase, len(source) + n + 1)
             if stream[: len(source)] == source:
-                if arch == "decoder-only":
+                if arch == DECODER_ONLY:
                     return Example(source, stream[len(source) : len(source) + n])
                 return Example(source, stream[1 : len(source) + 1])
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
 from tinyformer.model.masks import attention_mask
 from tinyformer.tasks import Task
 from tinyformer.tasks.batching import DESCRIPTIONS, IGNORE, Example
@@ -83,11 +84,11 @@ def batch_tables(task: Task, examples: Sequence[Example], arch: str, causal: boo
         return _mask_table(title, sentence, blocked, q, k)
 
     see_all = "Rows look at columns: every position may look at every other (padding excepted)."
-    if arch != "decoder-only":
-        enc = "src" if arch == "encoder-decoder" else "x"
+    if arch != DECODER_ONLY:
+        enc = "src" if arch == ENCODER_DECODER else "x"
         tables.append(mask("Encoder self-attention mask", see_all, enc, enc, False))
-    if arch != "encoder-only":
-        dec = "tgt" if arch == "encoder-decoder" else "x"
+    if arch != ENCODER_ONLY:
+        dec = "tgt" if arch == ENCODER_DECODER else "x"
         sentence = (
             "Causal mask: position i may not look at later positions (✕), so it cannot read "
             "the token it must predict."
@@ -95,7 +96,7 @@ def batch_tables(task: Task, examples: Sequence[Example], arch: str, causal: boo
             else "No causal mask: every position sees every other, including the answer."
         )
         tables.append(mask("Decoder self-attention mask", sentence, dec, dec, causal))
-    if arch == "encoder-decoder":
+    if arch == ENCODER_DECODER:
         cross = "Each decoder position may look at the whole encoder output (padding excepted)."
         tables.append(mask("Cross-attention mask", cross, "tgt", "src", False))
     return tables

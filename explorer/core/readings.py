@@ -1,0 +1,124 @@
+"""What the worker reads off the model for the views: predictions, attention, every tensor
+of one pass. Plain functions of a trainer (no Qt), called in the worker thread; each
+returns a frozen value from explorer.core.results, with heads switched off as asked."""
+
+from __future__ import annotations
+
+from explorer.core.results import InsideResult, Inspection, LiveAttention, TypedResult
+from tinyformer.inspect.ablation import ablate
+from tinyformer.inspect.attention_view import attention_for
+from tinyformer.inspect.cache import logit_lens, run_with_cache
+from tinyformer.inspect.evaluation import evaluate
+from tinyformer.inspect.predictions import inspect_examples, predict
+from tinyformer.model.config import DECODER_ONLY, ENCODER_ONLY
+from tinyformer.model.modes import eval_mode
+from tinyformer.tasks.batching import IGNORE, Example
+from tinyformer.tasks.vocab import EOS
+from tinyformer.training.trainer import Trainer
+
+N_EXAMPLES = 6  # held-out examples shown in the predictions view
+
+
+def inspection(t: Trainer, ablated: frozenset, serial: int) -> Inspection:
+    """Predictions (mistakes first) and the probe's attention at this step."""
+    with ablate(t.model, ablated):
+        evaluation = t.last_eval
+        if ablated or evaluation is None or evaluation.step != t.step_count:
+            evaluation = evaluate(
+                t.model,
+                t.task,
+                t.heldout,
+                t.arch,
+                t.step_count,
+                max_mistakes=0,
+                split=t.heldout_split,
+            )
+        chosen = list(evaluation.wrong[:N_EXAMPLES])
+        rest = [i for i in range(len(t.heldout)) if i not in chosen]
+        chosen += rest[: N_EXAMPLES - len(chosen)]
+        examples = inspect_examples(t.model, t.task, [t.heldout[i] for i in chosen], t.arch)
+        view = attention_for(t.model, t.task, t.probe, t.arch)
+    return Inspection(
+        serial=serial,
+        step=t.step_count,
+        examples=examples,
+        attention=view,
+        ablated=ablated,
+        evaluation=evaluation if ablated else None,
+    )
+
+
+def live_attention(t: Trainer, serial: int) -> LiveAttention:
+    view = attention_for(t.model, t.task, t.probe, t.arch)
+    return LiveAttention(serial, t.step_count, view.weights)
+
+
+def _answer(t: Trainer, source: tuple[int, ...]) -> tuple:
+    """The greedy prediction, and the example whose target is the model's own answer."""
+    pred = predict(t.model, t.task, source, t.arch)
+    answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
+    target = tuple(pred.output if t.arch == ENCODER_ONLY else answer) or (EOS,)
+    return pred, answer, Example(source, target)
+
+
+def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
+    """The answer to the user's own input and the attention behind it."""
+    source = tuple(t.task.parse_input(text))
+    limit = t.experiment.model.max_len - (t.task.answer_len(len(source), t.arch) + 2)
+    if t.arch == DECODER_ONLY and len(source) > limit:
+        raise ValueError(f"input too long: at most {max(limit, 1)} tokens")
+    with ablate(t.model, ablated):
+        pred, answer, example = _answer(t, source)
+        attention = attention_for(t.model, t.task, example, t.arch)
+    expected = t.task.example_for(source, t.arch)
+    decode = t.task.vocab.decode
+    return TypedResult(
+        text=text,
+        prediction=pred,
+        output=decode(t.task.fill(source, answer)),
+        expected=None if expected is None else decode(t.task.fill(source, expected.target)),
+        attention=attention,
+        ablated=ablated,
+    )
+
+
+def inside(
+    t: Trainer, request: tuple[str, object], ablated: frozenset, serial: int
+) -> InsideResult:
+    """Every tensor of one forward pass, for ("held-out", index) or ("typed", text)."""
+    kind, value = request
+    with ablate(t.model, ablated):
+        if kind == "held-out":
+            index = min(int(value), len(t.heldout) - 1)
+            example, label = t.heldout[index], f"held-out example {index + 1}"
+        else:
+            _, _, example = _answer(t, tuple(t.task.parse_input(str(value))))
+            label = "your input (the model's own answer as target)"
+        batch = t.task.batch([example], t.arch)
+        with eval_mode(t.model):
+            logits, cache = run_with_cache(t.model, **batch.inputs)
+            lens = logit_lens(t.model, cache).softmax(-1)
+    arrays = {
+        k: (v if k.endswith(".pos") else v[0]).float().numpy().copy() for k, v in cache.items()
+    }
+    stacks = {"src": "encoder", "tgt": "decoder"}
+    stacks["x"] = "decoder" if t.arch == DECODER_ONLY else "encoder"
+    tokens = {
+        stacks[k]: t.task.vocab.decode(v[0].tolist())
+        for k, v in batch.inputs.items()
+        if v is not None and not k.endswith("mask")
+    }
+    labels = batch.labels[0].tolist()
+    return InsideResult(
+        serial=serial,
+        step=t.step_count,
+        label=label,
+        arch=t.arch,
+        tokens=tokens,
+        cache=arrays,
+        probs=logits[0].softmax(-1).float().numpy().copy(),
+        lens=lens[:, 0].float().numpy().copy(),
+        vocab=t.task.vocab.labels(),
+        targets=[t.task.vocab.token(i) if i != IGNORE else "" for i in labels],
+        ablated=ablated,
+    )
