@@ -19,11 +19,14 @@ from tinyformer.training.trainer import Trainer
 N_EXAMPLES = 6  # held-out examples shown in the predictions view
 
 
-def inspection(t: Trainer, ablated: frozenset, serial: int) -> Inspection:
-    """Predictions (mistakes first) and the probe's attention at this step."""
+def inspection(t: Trainer, ablated: frozenset, serial: int, fresh: bool = True) -> Inspection:
+    """Predictions (mistakes first) and the probe's attention at this step. `fresh`: the
+    whole held-out set is evaluated now (on a pause, with heads off); while training the
+    last evaluation picks the mistakes, so a look costs the trainer little."""
     with ablate(t.model, ablated):
         evaluation = t.last_eval
-        if ablated or evaluation is None or evaluation.step != t.step_count:
+        current = evaluation is not None and evaluation.step == t.step_count
+        if ablated or (fresh and not current):
             evaluation = evaluate(
                 t.model,
                 t.task,
@@ -33,7 +36,7 @@ def inspection(t: Trainer, ablated: frozenset, serial: int) -> Inspection:
                 max_mistakes=0,
                 split=t.heldout_split,
             )
-        chosen = list(evaluation.wrong[:N_EXAMPLES])
+        chosen = [] if evaluation is None else list(evaluation.wrong[:N_EXAMPLES])
         rest = [i for i in range(len(t.heldout)) if i not in chosen]
         chosen += rest[: N_EXAMPLES - len(chosen)]
         examples = inspect_examples(t.model, t.task, [t.heldout[i] for i in chosen], t.arch)
@@ -44,7 +47,7 @@ def inspection(t: Trainer, ablated: frozenset, serial: int) -> Inspection:
         examples=examples,
         attention=view,
         ablated=ablated,
-        evaluation=evaluation if ablated else None,
+        evaluation=evaluation if ablated or (evaluation is not t.last_eval) else None,
     )
 
 

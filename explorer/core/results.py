@@ -56,7 +56,8 @@ class TrainingStopped:
 class Inspection:
     """At one step: held-out examples answered (mistakes first), the probe's attention,
     with the heads in `ablated` switched off; `evaluation` is over the whole held-out set
-    with those heads off (None when all heads are on: the run's last evaluation holds)."""
+    as it is now, when one was made (with heads off, or on a pause between the run's own
+    evaluations); None when the run's last evaluation holds."""
 
     serial: int
     step: int

@@ -9,7 +9,6 @@ changes until the question is answered.
 from __future__ import annotations
 
 import copy
-import itertools
 import random
 import time
 from collections import deque
@@ -30,7 +29,6 @@ from tinyformer.training.snapshots import SnapshotLog
 
 Settings = dict[str, dict[str, Any]]  # Experiment.to_dict(): {"model", "task", "train"}
 Head = tuple[str, int, int]  # (kind, layer, head)
-RECORDS = itertools.count(1)
 
 
 class Status(str, Enum):
@@ -53,7 +51,6 @@ class RunRecord:
     final: EvalEvent | None
     step: int
     shown: bool = True  # ticked in the comparison
-    serial: int = field(default_factory=lambda: next(RECORDS))
     run_serial: int | None = None  # the run it records, if it was the app's current run
 
 

@@ -321,7 +321,8 @@ class TrainingWorker(QObject):
 
     def _inspect(self) -> None:
         if self.trainer is not None:
-            self.inspection_ready.emit(readings.inspection(self.trainer, self.ablated, self.serial))
+            look = readings.inspection(self.trainer, self.ablated, self.serial, not self._running)
+            self.inspection_ready.emit(look)
 
     @contextmanager
     def _reporting(self, title: str) -> Iterator[None]:

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, Qt, QTimer, Signal
+from PySide6.QtCore import QBuffer, QIODevice, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSizePolicy,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.state import AppState, Status
 from explorer.views.attention_grid import AttentionGrid
+from explorer.views.time_lapse import TimeLapse
 from tinyformer.inspect.attention_view import AttentionView
-
-SPEEDS = {"slow": 400, "normal": 150, "fast": 50}  # ms per frame, when playing and in a GIF
 
 
 class AttentionTab(QWidget):
@@ -34,22 +30,10 @@ class AttentionTab(QWidget):
         super().__init__(parent)
         self.state = state
         self.grid = AttentionGrid()
-        self.live = QCheckBox("Live")
-        self.live.setChecked(True)
-        self.live.setToolTip("Follow the newest attention while training")
-        self.play = QPushButton("Play")
-        self.play.setToolTip("Replay the attention snapshots from the first step")
-        self.speed = QComboBox()
-        self.speed.addItems(list(SPEEDS))
-        self.speed.setCurrentText("normal")
-        self.speed.setToolTip("How fast Play (and an exported GIF) goes through the snapshots")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip(
-            "Scrub through the snapshots taken while training: every step at first, then "
-            "further apart, so early learning gets most frames"
-        )
-        self.when = QLabel("")
-        self.when.setMinimumWidth(150)
+        self.lapse = TimeLapse(self, "attention")
+        lapse = self.lapse
+        self.live, self.play, self.speed = lapse.live, lapse.play, lapse.speed
+        self.slider, self.when, self.timer = lapse.slider, lapse.when, lapse.timer
         self.export = QPushButton("Export…")
         self.export.setToolTip("Save the time-lapse of this view as an animated GIF or PNG frames")
         self.heads_off = QLabel("")
@@ -57,9 +41,6 @@ class AttentionTab(QWidget):
         self.all_on = QPushButton("All heads on")
         self.all_on.setVisible(False)
         self.all_on.setEnabled(False)
-        self.timer = QTimer(self)
-        self.timer.setInterval(SPEEDS["normal"])
-        self.timer.timeout.connect(self._on_play_tick)
         self._key = None
 
         controls = QHBoxLayout()
@@ -82,10 +63,7 @@ class AttentionTab(QWidget):
         layout.addLayout(controls)
         layout.addLayout(ablation)
 
-        self.slider.valueChanged.connect(self._on_slider_moved)
-        self.live.toggled.connect(lambda on: self.refresh(force=True))
-        self.play.clicked.connect(self._on_play)
-        self.speed.currentTextChanged.connect(lambda s: self.timer.setInterval(SPEEDS[s]))
+        lapse.moved.connect(lambda: self.refresh(force=True))
         self.export.clicked.connect(self.export_requested)
         self.all_on.clicked.connect(lambda: state.set_ablation(()))
         self.grid.head_clicked.connect(self._on_head_clicked)
@@ -105,7 +83,7 @@ class AttentionTab(QWidget):
         run = self.state.run
         inspection = None if run is None else run.inspection
         n = 0 if run is None else len(run.snapshots)
-        index = n - 1 if self.live.isChecked() else min(self.slider.value(), n - 1)
+        index = self.lapse.index(n)
         key = (
             None if run is None else (run.serial, run.revision),
             n,
@@ -116,7 +94,8 @@ class AttentionTab(QWidget):
         if key == self._key and not force:
             return
         self._key = key
-        self._sync_slider(n, index)
+        self.lapse.sync(n, index)
+        self.export.setEnabled(n > 0)
         labels = self._labels()
         if labels is None:
             self.grid.set_view(None)
@@ -138,15 +117,6 @@ class AttentionTab(QWidget):
         else:
             self.grid.set_view(labels, inspection.step, ablated)
         self._show_ablation()
-
-    def _sync_slider(self, n: int, index: int) -> None:
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(n - 1, 0))
-        self.slider.setValue(max(index, 0))
-        self.slider.blockSignals(False)
-        self.slider.setEnabled(n > 1)
-        self.play.setEnabled(n > 1)
-        self.export.setEnabled(n > 0)
 
     def _show_ablation(self) -> None:
         off = sorted(self.state.ablated)
@@ -170,34 +140,8 @@ class AttentionTab(QWidget):
     # controls ------------------------------------------------------------------------
 
     def _reset(self) -> None:
-        self.timer.stop()
-        self.play.setText("Play")
-        self.live.setChecked(True)
+        self.lapse.reset()
         self._key = None
-
-    def _on_slider_moved(self, _value: int) -> None:
-        if self.live.isChecked():
-            self.live.blockSignals(True)
-            self.live.setChecked(False)
-            self.live.blockSignals(False)
-        self.refresh()
-
-    def _on_play(self) -> None:
-        if self.timer.isActive():
-            self.timer.stop()
-            self.play.setText("Play")
-            return
-        self.live.setChecked(False)
-        self.slider.setValue(0)
-        self.play.setText("Stop")
-        self.timer.start()
-
-    def _on_play_tick(self) -> None:
-        if self.slider.value() >= self.slider.maximum():
-            self.timer.stop()
-            self.play.setText("Play")
-            return
-        self.slider.setValue(self.slider.value() + 1)
 
     def _on_head_clicked(self, kind: str, layer: int, head: int) -> None:
         if self.state.status in (Status.TRAINING, Status.PAUSING, Status.SWEEPING,

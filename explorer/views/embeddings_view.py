@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
 
 from explorer.core.state import AppState
+from explorer.views.time_lapse import TimeLapse
 from tinyformer.inspect.embeddings import pca_axes, project
 from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER
 from tinyformer.tasks import make_task
@@ -26,7 +24,6 @@ from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
 
 TOKENS = "#1f77b4"
 POSITIONS = "#ff7f0e"
-PLAY_MS = 120
 
 
 class EmbeddingsView(QWidget):
@@ -52,24 +49,22 @@ class EmbeddingsView(QWidget):
         self.show_positions.setChecked(True)
         self.show_positions.setToolTip("Also show the position encodings (orange squares)")
         self.show_positions.toggled.connect(lambda _: self.refresh(force=True))
-        self.live = QCheckBox("Live")
-        self.live.setChecked(True)
-        self.play = QPushButton("Play")
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("The snapshots taken while training (as in the Attention tab)")
-        self.when = QLabel("")
-        self.when.setMinimumWidth(140)
+        self.lapse = TimeLapse(self, "embeddings")
+        lapse = self.lapse
+        self.live, self.play, self.slider, self.when = (
+            lapse.live,
+            lapse.play,
+            lapse.slider,
+            lapse.when,
+        )
         self.note = QLabel(
             f"<span style='color:{TOKENS}'>● tokens</span> &nbsp; "
             f"<span style='color:{POSITIONS}'>■ positions</span> &nbsp; each point is one "
             "vector of d_model numbers, seen from its two main directions (PCA)."
         )
         self.note.setWordWrap(True)
-        self.timer = QTimer(self)
-        self.timer.setInterval(PLAY_MS)
-        self.timer.timeout.connect(self._tick)
         row = QHBoxLayout()
-        for w in (self.live, self.play):
+        for w in (self.live, self.play, lapse.speed):
             row.addWidget(w)
         row.addWidget(self.slider, 1)
         row.addWidget(self.when)
@@ -79,18 +74,14 @@ class EmbeddingsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
         layout.addLayout(row)
-        self.slider.valueChanged.connect(self._on_slider)
-        self.live.toggled.connect(lambda _: self.refresh(force=True))
-        self.play.clicked.connect(self._on_play)
+        lapse.moved.connect(lambda: self.refresh(force=True))
         state.run_changed.connect(lambda _: self._reset())
 
     def plot_item(self):
         return self.plot.getPlotItem()
 
     def _reset(self) -> None:
-        self.timer.stop()
-        self.play.setText("Play")
-        self.live.setChecked(True)
+        self.lapse.reset()
         self._frames_key = self._drawn = None
 
     # frames -------------------------------------------------------------------------
@@ -117,17 +108,12 @@ class EmbeddingsView(QWidget):
     def refresh(self, force: bool = False) -> None:
         self._update_frames()
         n = len(self._frames)
-        index = n - 1 if self.live.isChecked() else min(self.slider.value(), n - 1)
+        index = self.lapse.index(n)
         key = (self._frames_key, index, self.show_positions.isChecked())
         if key == self._drawn and not force:
             return
         self._drawn = key
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(n - 1, 0))
-        self.slider.setValue(max(index, 0))
-        self.slider.blockSignals(False)
-        self.slider.setEnabled(n > 1)
-        self.play.setEnabled(n > 1)
+        self.lapse.sync(n, index)
         if index < 0:
             self.tokens.clear()
             self.positions.clear()
@@ -191,32 +177,6 @@ class EmbeddingsView(QWidget):
         if every:
             r = float(max(np.abs(p).max() for p in every)) * 1.1 or 1.0
             self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
-
-    # time-lapse ---------------------------------------------------------------------
-
-    def _on_slider(self, _value: int) -> None:
-        if self.live.isChecked():
-            self.live.blockSignals(True)
-            self.live.setChecked(False)
-            self.live.blockSignals(False)
-        self.refresh()
-
-    def _on_play(self) -> None:
-        if self.timer.isActive():
-            self.timer.stop()
-            self.play.setText("Play")
-            return
-        self.live.setChecked(False)
-        self.slider.setValue(0)
-        self.play.setText("Stop")
-        self.timer.start()
-
-    def _tick(self) -> None:
-        if self.slider.value() >= self.slider.maximum():
-            self.timer.stop()
-            self.play.setText("Play")
-            return
-        self.slider.setValue(self.slider.value() + 1)
 
 
 def _vocab_of(run) -> list[str]:

@@ -99,10 +99,23 @@ class Heatmap(QWidget):
         self.update()
 
     def set_title(self, title: str, tooltip: str, off: bool) -> None:
+        """The title above the map; "L1 H2  name 0.8" breaks after its first part when
+        wider than the map, so that it never widens the grid."""
         if (title, tooltip, off) != (self.title, self.toolTip(), self.off):
+            lines = len(self._title_lines())
             self.title, self.off = title, off
             self.setToolTip(tooltip)
+            if len(self._title_lines()) != lines:
+                self._fit()
             self.update()
+
+    def _title_lines(self) -> list[str]:
+        head, _, rest = self.title.partition("  ")
+        fm = QFontMetrics(self.font())
+        width = self.margins_without_title()[0] + self.weights.shape[1] * self.cell + 4
+        if rest and fm.horizontalAdvance(self.title) > width:
+            return [head, rest]
+        return [self.title]
 
     def set_cell(self, px: int, row_px: int | None = None) -> None:
         """Square cells of `px`, or `px` wide and `row_px` tall."""
@@ -134,17 +147,20 @@ class Heatmap(QWidget):
         fm = self._metrics()
         return any(fm.horizontalAdvance(elide(k)) > self.cell - 1 for k in self.keys)
 
-    def margins(self) -> tuple[int, int, int]:
-        """(left, top, bottom) pixels around the map for labels and title."""
+    def margins_without_title(self) -> tuple[int, int]:
+        """(left, bottom) pixels beside and below the map for the token labels."""
         fm = self._metrics()
         if not self.labels_shown():
-            return 4, fm.height() + TITLE_PAD, 4
+            return 4, 4
         left = max(fm.horizontalAdvance(elide(q)) for q in self.queries) + 6
         if self.keys_upright():
-            bottom = max(fm.horizontalAdvance(elide(k)) for k in self.keys) + 6
-        else:
-            bottom = fm.height() + 4
-        title = QFontMetrics(self.font()).height() + TITLE_PAD
+            return left, max(fm.horizontalAdvance(elide(k)) for k in self.keys) + 6
+        return left, fm.height() + 4
+
+    def margins(self) -> tuple[int, int, int]:
+        """(left, top, bottom) pixels around the map for labels and title."""
+        left, bottom = self.margins_without_title()
+        title = QFontMetrics(self.font()).height() * len(self._title_lines()) + TITLE_PAD
         return left, title, bottom
 
     def map_rect(self) -> QRect:
@@ -189,7 +205,7 @@ class Heatmap(QWidget):
         p.drawText(
             QRect(0, 0, self.width(), rect.top() - TITLE_PAD // 2),
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-            self.title,
+            "\n".join(self._title_lines()),
         )
         p.drawImage(rect, self._image)
         if self.off:

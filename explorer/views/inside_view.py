@@ -29,7 +29,7 @@ from explorer.views.heatmap import LUT, SIGNED_LUT, Heatmap
 from explorer.views.inside_stages import Panel, Stage, build_stages
 
 LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
-MAX_CELL = 28
+MAX_CELL = 36
 MIN_CELL = 4
 ROW_PX = 22
 
@@ -81,6 +81,7 @@ class InsideView(QWidget):
 
         self.source = QComboBox()
         self.source.setToolTip("Which input to follow through the model")
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.typed = QLineEdit()
         self.typed.setPlaceholderText("or type an input and press Enter")
         self.typed.returnPressed.connect(self._on_typed)
@@ -198,9 +199,10 @@ class InsideView(QWidget):
 
     def _show_stage_list(self) -> None:
         self.stage_box.blockSignals(True)
-        self.stage_box.clear()
-        for i, s in enumerate(self.stages):
-            self.stage_box.addItem(f"{i + 1} / {len(self.stages)}: {s.title}")
+        items = [f"{i + 1} / {len(self.stages)}: {s.title}" for i, s in enumerate(self.stages)]
+        if items != [self.stage_box.itemText(i) for i in range(self.stage_box.count())]:
+            self.stage_box.clear()
+            self.stage_box.addItems(items)
         self.stage_box.setCurrentIndex(self.index)
         self.stage_box.blockSignals(False)
         self.back.setEnabled(self.index > 0)

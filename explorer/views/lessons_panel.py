@@ -57,7 +57,9 @@ class LessonsPanel(QWidget):
         lesson = self.lessons[index]
         self.text.setMarkdown(lesson.body)
         while self.buttons.count():
-            self.buttons.takeAt(0).widget().deleteLater()
+            old = self.buttons.takeAt(0).widget()
+            old.hide()  # gone from sight now; deleted when the event loop next turns
+            old.deleteLater()
         for preset in lesson.presets:
             button = QPushButton(f"Load {preset}")
             button.setToolTip(f"Load this experiment ({preset}) and open the {lesson.view} view")

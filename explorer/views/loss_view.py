@@ -44,7 +44,7 @@ class LossView(QWidget):
         self.loss = item.plot(pen=pg.mkPen(LOSS, width=1))
         self.loss.setDownsampling(auto=True, method="peak")
         self.loss.setClipToView(True)
-        self.held_loss = item.plot(pen=pg.mkPen(HELD_LOSS, width=2))
+        self.held_loss = item.plot(pen=pg.mkPen(HELD_LOSS, width=1))
         self.faded: list[pg.PlotDataItem] = []
 
         # accuracy on a second view box sharing the x axis
@@ -57,12 +57,12 @@ class LossView(QWidget):
         self.acc_box.setYRange(0, 1.02, padding=0)
         self.acc_box.setMouseEnabled(x=False, y=False)
         self.train_acc = pg.PlotDataItem(pen=pg.mkPen(TRAIN_ACC, width=1))
-        self.train_exact = pg.PlotDataItem(pen=pg.mkPen(TRAIN_EXACT, width=2))
+        self.train_exact = pg.PlotDataItem(pen=pg.mkPen(TRAIN_EXACT, width=1))
         self.token_acc = pg.PlotDataItem(
             pen=pg.mkPen(TOKEN_ACC, width=1), symbol="o", symbolSize=5, symbolBrush=TOKEN_ACC
         )
         self.exact = pg.PlotDataItem(
-            pen=pg.mkPen(EXACT, width=2), symbol="s", symbolSize=5, symbolBrush=EXACT
+            pen=pg.mkPen(EXACT, width=1), symbol="s", symbolSize=5, symbolBrush=EXACT
         )
         for curve in (self.train_acc, self.train_exact, self.token_acc, self.exact):
             self.acc_box.addItem(curve)
@@ -98,6 +98,9 @@ class LossView(QWidget):
         return self.plot.getPlotItem()
 
     def _show_legend(self, split: bool) -> None:
+        if split == getattr(self, "_legend_split", None):
+            return  # rich text relays out the label: only when it changes
+        self._legend_split = split
         entries = [
             (LOSS, "━", "training loss"),
             (HELD_LOSS, "━", "held-out loss"),
@@ -135,7 +138,8 @@ class LossView(QWidget):
         steps, loss = history.steps["loss"].arrays()
         self.loss.setData(steps, self._y(loss))
         self.hint.setVisible(len(steps) == 0)
-        self.hint.setPos(total / 2, 0.5)  # the middle of the (empty) plot
+        if len(steps) == 0:
+            self.hint.setPos(total / 2, 0.5)  # the middle of the (empty) plot
         held_x, held_y = history.evals["loss"].arrays()
         self._set_ranges(
             max(total, int(steps[-1]) if len(steps) else 0), np.concatenate([loss, held_y])

@@ -55,8 +55,8 @@ def header_html(run: RunData) -> str:
     """The figures that count, over the whole evaluated set, and which set that is."""
     inspection, evaluation = run.inspection, run.last_eval
     off = inspection is not None and inspection.ablated
-    if off and inspection.evaluation is not None:
-        evaluation = inspection.evaluation
+    if inspection is not None and inspection.evaluation is not None:
+        evaluation = inspection.evaluation  # made now: with heads off, or on a pause
     if evaluation is None:
         return f"<p><b>Step {run.step}</b>: not evaluated yet (every {run.experiment.train.eval_every} steps, and at the end).</p>"  # noqa: E501
     where = {
@@ -80,10 +80,6 @@ def header_html(run: RunData) -> str:
             f"<p style='color:{WRONG}'>With heads switched off: {heads_named(inspection.ablated)}"
             + ("" if full is None else f" (all heads on: {full.exact_match:.1%})")
             + ".</p>"
-        )
-    if evaluation.step != run.step:
-        text += (
-            f"<p style='color:{MUTED}'>Evaluated at step {evaluation.step}; now at {run.step}.</p>"
         )
     return text
 
@@ -237,7 +233,18 @@ class PredictionsView(QWidget):
 
     def refresh(self) -> None:
         run = self.state.run
-        key = None if run is None else (run.serial, run.revision, self.state.temperature)
+        # Keyed on what the text shows, not on every step: setHtml costs the trainer the GIL.
+        look = None if run is None else run.inspection
+        key = (
+            None
+            if run is None
+            else (
+                run.serial,
+                None if look is None else (look.step, look.ablated, look.evaluation is not None),
+                None if run.last_eval is None else run.last_eval.step,
+                self.state.temperature,
+            )
+        )
         if key == self._drawn:
             return
         self._drawn = key

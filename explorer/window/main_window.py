@@ -46,7 +46,7 @@ from explorer.window.storage import SettingsStore
 from tinyformer.presets import resource_dir
 
 FRAME_MS = 33  # the status bar updates at ~30 fps
-LIVE_VIEW_S = 0.1  # views redraw at most 10 times a second while training (GIL budget)
+LIVE_VIEW_S = 0.125  # views redraw at most 8 times a second while training (GIL budget)
 LIVE_PREDICTIONS_S = 2.0  # while training, ask for fresh predictions this often if shown
 LIVE_ATTENTION_S = 0.4  # ... and for the probe's attention this often, if shown
 TITLE = "tinyformer explorer"
