@@ -136,12 +136,14 @@ def _mutate(state, rng: random.Random):
         choice = rng.randrange(4)
         if choice == 0:
             parent[key] = node.flatten()[: max(1, node.numel() // 2)]
-        elif choice == 1:
+        elif choice == 1 and node.is_floating_point():
             parent[key] = torch.full_like(node, rng.choice([float("nan"), float("inf"), 1e30]))
+        elif choice == 1:
+            parent[key] = torch.full_like(node, rng.randrange(256))
         elif choice == 2:
             parent[key] = node.to(torch.float64)
         else:
-            parent[key] = torch.zeros(*[d + 1 for d in node.shape], dtype=node.dtype)
+            parent[key] = torch.zeros([d + 1 for d in node.shape] or [2], dtype=node.dtype)
     elif isinstance(node, bool):
         parent[key] = not node
     elif isinstance(node, (int, float)):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import random
 from typing import Any
 
 import torch
@@ -28,6 +29,10 @@ SUFFIX = ".tfrun"
 MAX_SNAPSHOTS = 100_000
 ADAM_STATE = {"step", "exp_avg", "exp_avg_sq"}
 MT_WORDS = 625  # Python's Mersenne Twister: 624 words and a position
+# No run trains weights near these sizes (they are O(1) to O(100)); beyond them a file is
+# damaged, and the first step would overflow. Adam's moments are bounded by the gradients.
+MAX_WEIGHT = 1e6
+MAX_MOMENT = 1e12
 
 
 class RunFileError(ValueError):
@@ -60,7 +65,13 @@ def _finite(value: Any, where: str, lo: float = -math.inf) -> float:
     return float(value)
 
 
-def _tensor(value: Any, where: str, shape: tuple[int, ...], dtype=torch.float32) -> torch.Tensor:
+def _tensor(
+    value: Any,
+    where: str,
+    shape: tuple[int, ...],
+    dtype=torch.float32,
+    largest: float = math.inf,
+) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise _Wrong(f"{where} must be a tensor, got {_show(value)}")
     if tuple(value.shape) != tuple(shape) or value.dtype != dtype:
@@ -70,6 +81,8 @@ def _tensor(value: Any, where: str, shape: tuple[int, ...], dtype=torch.float32)
         )
     if value.is_floating_point() and not bool(torch.isfinite(value).all()):
         raise _Wrong(f"{where} holds values that are not finite")
+    if value.is_floating_point() and value.numel() and float(value.abs().max()) > largest:
+        raise _Wrong(f"{where} holds values beyond ±{largest:g}: no training makes those")
     return value
 
 
@@ -139,7 +152,7 @@ def _check_model(weights: Any, model: torch.nn.Module) -> None:
     expected = model.state_dict()
     _dict(weights, "the weights", set(expected))
     for name, want in expected.items():
-        _tensor(weights[name], f"weight {name}", tuple(want.shape), want.dtype)
+        _tensor(weights[name], f"weight {name}", tuple(want.shape), want.dtype, MAX_WEIGHT)
 
 
 def _check_optimizer(opt: Any, model: torch.nn.Module) -> None:
@@ -170,8 +183,8 @@ def _check_optimizer(opt: Any, model: torch.nn.Module) -> None:
         shape = tuple(params[index].shape)
         step = _tensor(entry["step"], f"{where} (step)", ())
         _need(float(step) >= 0, f"{where}: its step count is negative")
-        _tensor(entry["exp_avg"], f"{where} (exp_avg)", shape)
-        sq = _tensor(entry["exp_avg_sq"], f"{where} (exp_avg_sq)", shape)
+        _tensor(entry["exp_avg"], f"{where} (exp_avg)", shape, largest=MAX_MOMENT)
+        sq = _tensor(entry["exp_avg_sq"], f"{where} (exp_avg_sq)", shape, largest=MAX_MOMENT)
         _need(bool((sq >= 0).all()), f"{where} (exp_avg_sq) holds negative values")
 
 
@@ -187,7 +200,12 @@ def _check_rng(rng: Any) -> None:
     _int(words[-1], "the data random state's position", 1, MT_WORDS - 1)
     _need(data[2] is None or isinstance(data[2], float), "the data random state is not valid")
     want = torch.get_rng_state()
-    _tensor(rng["torch"], "the torch random state", tuple(want.shape), want.dtype)
+    state = _tensor(rng["torch"], "the torch random state", tuple(want.shape), want.dtype)
+    try:  # the bytes of a Mersenne Twister state have rules of their own: ask torch
+        torch.Generator().set_state(state.clone())
+        random.Random().setstate(py_rng_from_list(data))
+    except (RuntimeError, ValueError, TypeError, OverflowError):
+        raise _Wrong("a random state is not valid (its numbers are damaged)") from None
 
 
 def _check_history(history: Any, version: int) -> None:

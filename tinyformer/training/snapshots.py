@@ -6,7 +6,7 @@ import torch
 
 from tinyformer.training.events import Snapshot
 
-BUDGET_BYTES = 32 * 2**20
+BUDGET_BYTES = 8 * 2**20  # at least ~700 frames of a small model: plenty for a time-lapse
 
 
 class SnapshotLog:

@@ -162,8 +162,9 @@ class Trainer:
         return event
 
     def _diverged(self, what: str, value: float) -> TrainingDiverged:
-        if any(not torch.isfinite(p).all() for p in self.model.parameters()):
-            advice = "The weights themselves are not finite numbers: reset the run."
+        largest = max(float(p.detach().abs().max()) for p in self.model.parameters())
+        if not math.isfinite(largest) or largest > 1e6:
+            advice = f"The weights themselves are broken (largest {largest:.3g}): reset the run."
         else:
             lr = self.experiment.train.lr
             advice = (
