@@ -60,7 +60,7 @@ def window(qtbot, monkeypatch):
 
     def confirm(parent, title, text, yes="Discard"):
         answers["asked"].append(title)
-        return answers["confirm"]
+        return "discard" if answers["confirm"] else "cancel"
 
     monkeypatch.setattr(dialogs, "confirm", confirm)
     monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: answers["save"])

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from explorer.app import create_app
 from explorer.core.state import Status
@@ -239,6 +239,7 @@ def test_attention_grid_shows_layers_by_heads_with_token_labels(window, qtbot):
     assert [(layer, head) for layer, head, _ in grid.images()] == [(1, 0), (1, 1)]
 
     # hovering over a cell reads out its query, key and weight
+    QApplication.processEvents()  # the layout settles (the first-run hint has gone)
     heatmap = grid.maps[1]
     layer, head = heatmap.layer, heatmap.head
     q, k = 3, 5
@@ -262,10 +263,16 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
         view.button.click()
     assert "expected" in view.result.toPlainText()
     assert len(view.attention.images()) > 0
+    # a typo is said where it was typed: no dialog, and the last answer does not linger
     view.input.setText("3 1 99")
-    with qtbot.waitSignal(window.session.errored, timeout=WAIT_MS):
+    with (
+        qtbot.assertNotEmitted(window.session.errored),
+        qtbot.waitSignal(window.session.input_refused, timeout=WAIT_MS),
+    ):
         view.button.click()
-    _close_error_box(qtbot, window)
+    shown = view.result.toPlainText()
+    assert "3 1 99" in shown and "unknown token '99'" in shown and "expected" not in shown
+    assert view.attention.images() == [] and window._error_box is None
 
 
 def _close_error_box(qtbot, window) -> QMessageBox:

@@ -97,7 +97,7 @@ def test_a_cancelled_question_leaves_form_views_and_run_as_they_were(window, qtb
         seen["combo"] = window.settings_panel.preset.currentData()
         window.data_view.refresh()
         seen["tables"] = window.data_view.tables
-        return False
+        return "cancel"
 
     window.answers["confirm"] = False
     dialogs_confirm = dialogs.confirm
@@ -200,3 +200,71 @@ def test_focus_returns_to_the_main_area_after_a_question(window, qtbot):
     box.setValue(2)
     assert window.answers["asked"] == ["Discard the run?"]
     assert window.tabs.hasFocus()
+
+
+def test_space_on_a_finished_run_leaves_a_focused_number_alone(window, qtbot):
+    box = window.settings_panel.widgets[("model", "d_model")]
+    train_to_end(qtbot, window)
+    assert not window.actions.train.isEnabled()
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClick(box, Qt.Key.Key_Space)  # Train is disabled: the key does nothing
+    assert box.lineEdit().text() == "16" and box.value() == 16
+    qtbot.keyClick(box, "2")  # other keys still type
+    assert box.lineEdit().text() == "2"
+
+
+def test_the_heads_note_lasts_until_the_next_edit(window, qtbot):
+    window.state.set_settings("model", {"d_model": 16, "n_heads": 4})
+    _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "30")
+    note = window.settings_panel.heads_note
+    assert not note.isHidden() and "Heads set to 3" in note.text()
+    window.state.load_preset("article")
+    assert note.isHidden()
+
+
+def test_lowering_steps_below_the_run_says_a_new_run_starts(window, qtbot):
+    train_to_end(qtbot, window)  # 30 steps, kept in Compare
+    _type_into(qtbot, window.settings_panel.widgets[("train", "steps")], "20")
+    assert window.state.run is None
+    said = window.statusBar().currentMessage()
+    assert "Steps (20) is below the run's step (30)" in said and "kept in Compare" in said
+
+
+def test_save_first_saves_then_goes_on(window, qtbot, tmp_path, monkeypatch):
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5)
+    wait_for(qtbot, window, Status.READY)
+    asked = []
+    monkeypatch.setattr(
+        dialogs, "confirm", lambda parent, title, text, yes: asked.append(text) or "save"
+    )
+    target = tmp_path / "kept.tfrun"
+    monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(target))
+    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
+        window.state.load_preset("article")
+    assert asked == ["Changing this discards the unsaved run (copy, step 5)."]
+    assert target.is_file() and window.state.preset == "article" and window.state.run is None
+
+
+def test_the_quit_question_names_the_step_training_paused_at(window, qtbot):
+    window.state.set_setting("train", "steps", 100_000)
+    window.actions.train.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
+    asked = []
+
+    def answer(parent, text):
+        asked.append((text, window.state.run.step, window.state.status))
+        return "cancel"
+
+    dialogs_ask = dialogs.ask_save
+    dialogs.ask_save = answer
+    try:
+        assert not window.close()
+    finally:
+        dialogs.ask_save = dialogs_ask
+    text, step, status = asked[0]
+    assert status is Status.READY and f"step {step})" in text
+    window.on_stop()
+    wait_for(qtbot, window, Status.READY)

@@ -126,3 +126,29 @@ def test_embeddings_tab_draws_the_task_tokens(window, qtbot):
     assert len(x) == 11  # <bos> and the ten numbers: no untrained special tokens
     assert view.labels[0].toPlainText() == "<bos>"
     assert "step 5" in view.when.text()
+
+
+@pytest.mark.parametrize("norm_first", [True, False])
+def test_the_add_stages_say_where_the_layernorm_is(window, qtbot, norm_first):
+    window.state.set_settings("model", {"norm_first": norm_first})
+    view = _inside(window, qtbot)
+    titles = [s.title for s in view.stages]
+    add = view.stages[titles.index("Encoder layer 1: add" + ("" if norm_first else " & norm"))]
+    qkv = next(s for s in view.stages if s.title.endswith("queries, keys, values"))
+    if norm_first:  # the sum is not normalized; the sublayer's input is
+        assert "then normalized" not in add.sentence and "never normalized" in add.sentence
+        assert "normalized first" in qkv.sentence
+    else:
+        assert "then normalized (LayerNorm)" in add.sentence
+        assert "normalized first" not in qkv.sentence
+
+
+def test_a_typo_in_your_input_is_said_in_the_tab(window, qtbot):
+    view = _inside(window, qtbot)
+    view.typed.setText("3 1 99")
+    with (
+        qtbot.assertNotEmitted(window.session.errored),
+        qtbot.waitSignal(window.session.input_refused, timeout=WAIT_MS),
+    ):
+        qtbot.keyClick(view.typed, Qt.Key.Key_Return)
+    assert "unknown token '99'" in view.sentence.text() and window._error_box is None

@@ -95,6 +95,22 @@ def test_a_damaged_layout_entry_is_dropped_with_a_message(qtbot):
     win.close()
 
 
+def test_a_layout_from_another_screen_is_dropped_without_alarm(qtbot):
+    # Qt refuses a geometry it cannot place (saved on a larger screen, or by a newer Qt):
+    # the window opens at a size that fits, and no message calls the settings damaged.
+    store = QSettings()
+    store.setValue("geometry", QByteArray(bytes.fromhex("01d9d0cb") + b"\x00\x63" + bytes(40)))
+    store.sync()
+    _, win = create_app()
+    qtbot.addWidget(win)
+    free = win.screen().availableGeometry()
+    smallest = win.minimumSizeHint()  # the window never gets smaller than this
+    assert win.width() <= max(free.width(), smallest.width())
+    assert win.height() <= max(free.height(), smallest.height())
+    assert "could not be read" not in win.statusBar().currentMessage()
+    win.close()
+
+
 def test_a_sweep_started_while_training_leaves_the_toolbar_truthful(window, qtbot):
     window.state.set_setting("train", "steps", 100_000)
     window.actions.train.trigger()

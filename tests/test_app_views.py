@@ -151,3 +151,44 @@ def test_lesson_one_shows_its_claim_in_predictions_without_hovering(window, qtbo
     share = window.state.run.last_eval.exact_match
     assert 0.3 <= share <= 0.7 and f"{share:.1%}" in header  # about half, said up front
     assert "(wrong)" in window.predictions_view.examples.toPlainText()  # mistakes first
+
+
+def test_attention_is_drawn_again_after_reset(window, qtbot):
+    # Reset shows no maps for a moment; the next run's maps, of the same shape, must come.
+    window.state.set_settings("model", {"n_layers": 2})
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    grid = window.attention_view
+    assert grid.layer_box.currentText() == "All" and len(grid.maps) == 4
+    window.on_reset()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 0)
+    window.attention_tab.refresh(force=True)
+    train_to_end(qtbot, window)
+    window.attention_tab.refresh(force=True)
+    assert len(grid.maps) == 4 and all(m.isVisible() for m in grid.maps)
+
+
+def test_a_time_lapse_with_a_head_off_still_has_every_frame(window, qtbot, tmp_path, monkeypatch):
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.attention_tab)
+    window.state.toggle_head(("cross", 0, 1))
+    qtbot.waitUntil(
+        lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
+    )
+    monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(tmp_path / "off.gif"))
+    window.attention_tab.export.click()
+    from PIL import Image
+
+    assert Image.open(tmp_path / "off.gif").n_frames == len(window.state.run.snapshots)
+    assert "every head on" in window.statusBar().currentMessage()
+    assert window.attention_tab.when.text().endswith("heads off")  # the view is as it was
+
+
+def test_predictions_of_a_discarded_run_are_not_shown(window, qtbot):
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.predictions_view)
+    view = window.predictions_view
+    qtbot.waitUntil(lambda: "Example 1" in view.examples.toPlainText(), timeout=WAIT_MS)
+    window.state.load_preset("article")
+    view.refresh()
+    assert "No predictions yet" in view.header.text() and view.examples.toPlainText() == ""

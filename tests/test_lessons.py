@@ -154,7 +154,7 @@ def test_lesson_layers_two_layers_form_previous_token_and_induction_heads(seed):
     induction = scores["induction"]
     assert np.nanmax(induction[1]) >= 0.85  # measured 0.94..0.98
     assert np.nanmax(one_scores["induction"]) <= 0.5  # measured 0.20..0.34
-    assert np.nanmax(scores["previous-token"][0]) >= 0.28  # measured 0.31..0.36
+    assert np.nanmax(scores["previous-token"][0]) >= 0.28  # measured 0.31..0.36 (0.30 in the app)
     assert np.nanmax(one_scores["previous-token"]) <= 0.22  # measured 0.12..0.17
     layer1 = [head_name(scores, 0, h, chance) for h in range(induction.shape[1])]
     layer2 = [head_name(scores, 1, h, chance) for h in range(induction.shape[1])]
@@ -215,7 +215,8 @@ def test_lesson_inside_copy_reads_the_matching_input_and_is_sure(seed):
     _, trainer = trained("copy", seed)
     trainer.model.eval()
     batch = trainer.task.batch([trainer.heldout[0]], trainer.arch)
-    logits, cache = run_with_cache(trainer.model, **batch.inputs)
+    with torch.no_grad():
+        logits, cache = run_with_cache(trainer.model, **batch.inputs)
     labels = batch.labels[0]
     p_target = logits.softmax(-1)[0, torch.arange(len(labels)), labels]
     assert float(p_target.min()) >= 0.99  # measured 0.9987..0.9990

@@ -181,4 +181,5 @@ def test_random_pairs_are_memorized_but_held_out_stays_near_chance():
     trainer = _train_on(random_pair_lines(2000), seed=0)
     assert trainer.last_train_eval.token_accuracy >= 0.9, trainer.last_train_eval
     assert trainer.last_eval.exact_match <= 0.02
-    assert trainer.last_eval.token_accuracy <= 0.2  # chance: 1 in 16 words, and <eos>
+    # Chance is 0.25: <eos> (1 token in 5) is always right, each of 4 words 1 time in 16.
+    assert trainer.last_eval.token_accuracy <= 0.32, trainer.last_eval  # measured 0.241

@@ -64,12 +64,26 @@ def _answer(t: Trainer, source: tuple[int, ...]) -> tuple:
     return pred, answer, Example(source, target)
 
 
-def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
-    """The answer to the user's own input and the attention behind it."""
-    source = tuple(t.task.parse_input(text))
+class InputRefused(ValueError):
+    """The user's typed input cannot be read (an unknown token, too long): said where it
+    was typed, not as an error of the app."""
+
+
+def parse_typed(t: Trainer, text: str) -> tuple[int, ...]:
+    """The ids of a typed input, or InputRefused saying what is wrong with it."""
+    try:
+        source = tuple(t.task.parse_input(text))
+    except ValueError as e:
+        raise InputRefused(str(e)) from None
     limit = t.experiment.model.max_len - (t.task.answer_len(len(source), t.arch) + 2)
     if t.arch == DECODER_ONLY and len(source) > limit:
-        raise ValueError(f"input too long: at most {max(limit, 1)} tokens")
+        raise InputRefused(f"input too long: at most {max(limit, 1)} tokens")
+    return source
+
+
+def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
+    """The answer to the user's own input and the attention behind it."""
+    source = parse_typed(t, text)
     with ablate(t.model, ablated):
         pred, answer, example = _answer(t, source)
         attention = attention_for(t.model, t.task, example, t.arch)
@@ -95,7 +109,7 @@ def inside(
             index = min(int(value), len(t.heldout) - 1)
             example, label = t.heldout[index], f"held-out example {index + 1}"
         else:
-            _, _, example = _answer(t, tuple(t.task.parse_input(str(value))))
+            _, _, example = _answer(t, parse_typed(t, str(value)))
             label = "your input (the model's own answer as target)"
         batch = t.task.batch([example], t.arch)
         with eval_mode(t.model):
@@ -124,4 +138,5 @@ def inside(
         vocab=t.task.vocab.labels(),
         targets=[t.task.vocab.token(i) if i != IGNORE else "" for i in labels],
         ablated=ablated,
+        norm_first=t.experiment.model.norm_first,
     )

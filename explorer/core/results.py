@@ -44,6 +44,7 @@ class RunCreated:
     held_out: int  # how many held-out examples every evaluation uses
     split: str  # "held-out" (never trained on) or "training" (nothing held out)
     fresh: bool  # held-out inputs are fresh draws (the task has no fixed split)
+    distinct: int = 0  # how many different inputs the held-out examples hold
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,15 @@ class WorkerError:
 
 
 @dataclass(frozen=True)
+class InputRefusal:
+    """A typed input the model cannot read, and why; shown where it was typed."""
+
+    where: str  # "predictions" or "inside"
+    text: str
+    message: str
+
+
+@dataclass(frozen=True)
 class InsideResult:
     """Every tensor of one forward pass of one input (tinyformer.inspect.run_with_cache),
     batch dimension dropped, as numpy; with the tokens along each stack, the output
@@ -144,3 +154,4 @@ class InsideResult:
     vocab: list[str]
     targets: list[str] | None  # what each output position should predict, if known
     ablated: frozenset = frozenset()
+    norm_first: bool = True  # LayerNorm before each sublayer (pre-norm) or after the add

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import weakref
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal
 
 from explorer.core.results import (
     Inspection,
@@ -52,6 +52,7 @@ class TrainingSession(QObject):
     saved = Signal(object)  # path
     typed_ready = Signal(object)  # TypedResult
     inside_ready = Signal(object)  # InsideResult
+    input_refused = Signal(object)  # InputRefusal
     run_loaded = Signal(object)  # path of an opened run
     sweep_progress = Signal(object)  # SweepProgress
     sweep_result = Signal(object)  # SweepResult
@@ -92,6 +93,7 @@ class TrainingSession(QObject):
             (w.live_attention, self._on_live_attention),
             (w.typed_ready, self.typed_ready),
             (w.inside_ready, self._on_inside_ready),
+            (w.input_refused, self.input_refused),
             (w.training_started, self._on_training_started),
             (w.training_stopped, self._on_training_stopped),
             (w.saved, self._on_saved),
@@ -139,6 +141,21 @@ class TrainingSession(QObject):
         self.worker.request_pause()  # a flag: takes effect before the next step
         if self.state.status is Status.TRAINING:
             self.state.set_status(Status.PAUSING)
+
+    def wait_paused(self, timeout_ms: int) -> bool:
+        """Run the event loop until a pause asked for has taken effect (the worker's report
+        has come back), at most `timeout_ms`; True if it has."""
+        if self.state.status is not Status.PAUSING:
+            return True
+        loop, timer = QEventLoop(), QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        self.state.status_changed.connect(loop.quit)  # the status leaves PAUSING
+        timer.start(timeout_ms)
+        loop.exec()
+        timer.stop()
+        self.state.status_changed.disconnect(loop.quit)
+        return self.state.status is not Status.PAUSING
 
     def stop(self) -> None:
         self.pause()
@@ -215,6 +232,7 @@ class TrainingSession(QObject):
             held_out=created.held_out,
             split=created.split,
             fresh=created.fresh,
+            distinct=created.distinct,
         )
         if created.opened:
             self.state.load_settings(info.experiment.to_dict(), preset=None)

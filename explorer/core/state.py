@@ -71,6 +71,7 @@ class RunData:
     held_out: int = 0  # examples in every evaluation
     split: str = "held-out"
     fresh: bool = True  # held-out inputs are fresh draws (no fixed split)
+    distinct: int = 0  # different inputs among them (a pattern has only a few)
     live: LiveAttention | None = None
     inspection: Inspection | None = None
     last_step: StepEvent | None = None
@@ -267,7 +268,9 @@ class AppState(QObject):
             return
         record = next((r for r in self.runs if r.run_serial == run.serial), None)
         if record is None:
-            label = self.preset if self.preset and not self.preset_modified else "run"
+            label = self.preset or "your settings"
+            if self.preset and self.preset_modified:
+                label += " (modified)"
             record = RunRecord(
                 f"{len(self.runs) + 1}. {label}",
                 run.experiment,

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from explorer.core import readings
 from explorer.core.results import (
+    InputRefusal,
     RunCreated,
     RunInfo,
     Saved,
@@ -48,6 +49,7 @@ class TrainingWorker(QObject):
     live_attention = Signal(object)  # LiveAttention
     typed_ready = Signal(object)  # TypedResult
     inside_ready = Signal(object)  # InsideResult
+    input_refused = Signal(object)  # InputRefusal
     training_started = Signal(object)  # RunInfo
     training_stopped = Signal(object)  # TrainingStopped
     saved = Signal(object)  # Saved
@@ -179,14 +181,24 @@ class TrainingWorker(QObject):
     @Slot(object)
     def predict_text(self, text: str) -> None:
         with self._reporting("Could not answer that input"):
-            self.typed_ready.emit(readings.typed_result(self._need_trainer(), text, self.ablated))
+            try:
+                result = readings.typed_result(self._need_trainer(), text, self.ablated)
+            except readings.InputRefused as e:
+                self.input_refused.emit(InputRefusal("predictions", text, str(e)))
+                return
+            self.typed_ready.emit(result)
 
     @Slot(object)
     def look_inside(self, request: tuple[str, object]) -> None:
         """Every tensor of one forward pass: ("held-out", index) or ("typed", text)."""
         with self._reporting("Could not look inside the model"):
             t = self._need_trainer()
-            self.inside_ready.emit(readings.inside(t, request, self.ablated, self.serial))
+            try:
+                result = readings.inside(t, request, self.ablated, self.serial)
+            except readings.InputRefused as e:
+                self.input_refused.emit(InputRefusal("inside", str(request[1]), str(e)))
+                return
+            self.inside_ready.emit(result)
 
     # sweeps ----------------------------------------------------------------------------
 
@@ -315,6 +327,7 @@ class TrainingWorker(QObject):
                 held_out=len(trainer.heldout),
                 split=trainer.heldout_split,
                 fresh=fresh,
+                distinct=len({e.source for e in trainer.heldout}),
             )
         )
         self._inspect()

@@ -194,6 +194,7 @@ class AttentionGrid(QWidget):
     def _redraw(self) -> None:
         view, kind = self.view, self.kind()
         if view is None or kind is None:
+            self._shape_key = None  # the next view builds its maps again
             self._rebuild([], 0)
             self.caption.setText(self.empty)
             return

@@ -42,6 +42,7 @@ class AttentionTab(QWidget):
         self.all_on.setVisible(False)
         self.all_on.setEnabled(False)
         self._key = None
+        self._exporting = False  # drawing the time-lapse frames: snapshots only
 
         controls = QHBoxLayout()
         for w in (self.live, self.play, self.speed, self.when):
@@ -102,6 +103,11 @@ class AttentionTab(QWidget):
             self.when.setText("")
             return
         ablated = self.state.ablated
+        if self._exporting:  # snapshots were taken with every head on
+            snap = run.snapshots[index]
+            view = AttentionView(snap.attention, labels.queries, labels.keys)
+            self.grid.set_view(view, snap.step)
+            return
         if ablated and inspection.ablated == ablated:  # the model with heads off, now
             self.grid.set_view(inspection.attention, inspection.step, ablated)
             self.when.setText(f"step {inspection.step}, heads off")
@@ -153,7 +159,8 @@ class AttentionTab(QWidget):
     # export --------------------------------------------------------------------------
 
     def frames(self) -> list:
-        """Every snapshot of the current view drawn as it shows, as PIL images."""
+        """Every snapshot of the current view as PIL images. Snapshots are taken with
+        every head on, so heads switched off now are drawn on."""
         from PIL import Image
 
         run = self.state.run
@@ -162,6 +169,7 @@ class AttentionTab(QWidget):
         live, value = self.live.isChecked(), self.slider.value()
         self.live.setChecked(False)
         images = []
+        self._exporting = True
         try:
             for i in range(len(run.snapshots)):
                 self.slider.setValue(i)
@@ -171,8 +179,10 @@ class AttentionTab(QWidget):
                 self.grid.render_image().save(buffer, "PNG")
                 images.append(Image.open(_bytes_io(bytes(buffer.data()))).convert("RGB"))
         finally:
+            self._exporting = False
             self.slider.setValue(value)
             self.live.setChecked(live)
+            self.refresh(force=True)
         return images
 
     def export_time_lapse(self, path: str) -> int:

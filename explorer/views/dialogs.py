@@ -5,13 +5,16 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
-def confirm(parent: QWidget, title: str, text: str, yes: str = "Discard") -> bool:
-    """Ask before something is lost; True to go ahead."""
+def confirm(parent: QWidget, title: str, text: str, yes: str = "Discard") -> str:
+    """Ask before an unsaved run is lost: 'save' (first), 'discard' (`yes`) or 'cancel'."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
+    save = box.addButton("Save first…", QMessageBox.ButtonRole.AcceptRole)
     go = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(save)
     box.exec()
-    return box.clickedButton() is go
+    clicked = box.clickedButton()
+    return "save" if clicked is save else "discard" if clicked is go else "cancel"
 
 
 def ask_save(parent: QWidget, text: str) -> str:
@@ -66,9 +69,34 @@ def show_keys(parent: QWidget, actions) -> None:
         rows.append(f"<tr><td><b>{key}</b></td><td>{act.text().replace('&', '')}</td></tr>")
     text = (
         "<table cellpadding='4'>" + "".join(rows) + "</table>"
+        "<p>In the <b>Inside</b> tab, <b>←</b> and <b>→</b> move between stages (Step "
+        "has no key there).</p>"
         "<p>The keys work from every field except the text boxes (your examples, your "
         "input, the pattern), where they type.</p>"
     )
     box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", text, parent=parent)
     box.setObjectName("keysDialog")
+    box.exec()
+
+
+def show_about(parent: QWidget) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from PySide6 import __version__ as pyside
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "(not installed)"
+
+    text = (
+        f"<h3>tinyformer-explorer {installed('tinyformer-explorer')}</h3>"
+        "<p>Build the smallest Transformer, train it live on toy sequence tasks, and see "
+        "what every attention head does.</p>"
+        f"<p>torch {installed('torch')}, PySide6 {pyside}. MIT licence.</p>"
+    )
+    title = "About tinyformer-explorer"
+    box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=parent)
+    box.setObjectName("aboutDialog")
     box.exec()

@@ -23,12 +23,15 @@ class FirstRunHint(QWidget):
         text.setWordWrap(True)
         close = QPushButton("Got it")
         close.setToolTip("Hide this hint for good")
-        close.clicked.connect(self._dismiss)
+        close.clicked.connect(self.dismiss)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(text, 1)
         row.addWidget(close)
 
-    def _dismiss(self) -> None:
+    def dismiss(self) -> None:
+        """Hide the hint for good (its advice was followed, or "Got it")."""
+        if self.isHidden():
+            return
         self.hide()
         self.dismissed.emit()

@@ -78,29 +78,42 @@ def _stack_stages(r: InsideResult, stack: str) -> list[Stage]:
     ]  # fmt: skip
     layers = sorted({int(k.split(".")[1]) for k in c if k.startswith(f"{stack}.") and
                      k.split(".")[1].isdigit()})  # fmt: skip
+    pre = r.norm_first
+    add = "add" if pre else "add & norm"
     for i in layers:
         attns = ["self", "cross"] if f"{stack}.{i}.cross.q" in c else ["self"]
         for attn in attns:
             stages += _attention_stages(r, stack, i, attn)
+        # Pre-norm normalizes a sublayer's input and adds its output to the stream as it
+        # is; post-norm normalizes the sum.
         stages += [
-            Stage(f"{name} layer {i + 1}: add & norm",
+            Stage(f"{name} layer {i + 1}: {add}",
                   "The attention's output is added to the stream it read (a residual "
-                  "connection), then normalized (LayerNorm).", stack,
+                  + ("connection). The stream itself is never normalized: each sublayer "
+                     "normalizes (LayerNorm) only the copy it reads." if pre else
+                     "connection), then normalized (LayerNorm)."), stack,
                   [_panel(f"{stack}.{i}.resid_mid", "the stream after attention", c, toks)]),
             Stage(f"{name} layer {i + 1}: feed-forward",
-                  "A two-layer network (Linear, ReLU, Linear) works on each position on its "
-                  "own: the same weights everywhere, no position sees another here.", stack,
+                  ("A two-layer network (Linear, ReLU, Linear) reads the normalized stream "
+                   if pre else "A two-layer network (Linear, ReLU, Linear) ")
+                  + "works on each position on its own: the same weights everywhere, no "
+                  "position sees another here.", stack,
                   [_panel(f"{stack}.{i}.ff_out", "feed-forward output", c, toks)]),
-            Stage(f"{name} layer {i + 1}: add & norm, the layer's output",
-                  "The feed-forward output is added to the stream and normalized: what layer "
-                  f"{i + 1} passes on.", stack,
+            Stage(f"{name} layer {i + 1}: {add}, the layer's output",
+                  "The feed-forward output is added to the stream"
+                  + ("" if pre else " and normalized") + f": what layer {i + 1} passes on.",
+                  stack,
                   [_panel(f"{stack}.{i}.resid_post", f"layer {i + 1} output", c, toks)]),
         ]  # fmt: skip
+    final = (
+        "The stream, never normalized inside the layers, is normalized once at the end"
+        if pre
+        else "The stack's output is normalized once more"
+    )
     stages.append(
         Stage(f"{name}: final LayerNorm",
-              "The stack's output is normalized once more"
-              + (": this is the memory the decoder's cross-attention reads."
-                 if stack == "encoder" and "decoder" in r.tokens else "."), stack,
+              final + (": this is the memory the decoder's cross-attention reads."
+                       if stack == "encoder" and "decoder" in r.tokens else "."), stack,
               [_panel(f"{stack}.final", f"{stack} output", c, toks)])
     )  # fmt: skip
     return stages
@@ -135,7 +148,9 @@ def _attention_stages(r: InsideResult, stack: str, i: int, attn: str) -> list[St
     dims = _features(d_head)
     return [
         Stage(f"{where}: queries, keys, values",
-              f"Each position's vector is projected three ways, per head: a query (what it "
+              ("Each position's vector (normalized first: this model is pre-norm) is "
+               if r.norm_first else "Each position's vector is ")
+              + "projected three ways, per head: a query (what it "
               f"looks for) from this stream, a key (what it offers) and a value (what it "
               f"passes on) from {reads}. {heads} heads of d_head = {d_head}: shape "
               f"{_shape(c[f'{key}.q'])} (heads × positions × d_head).", stack,

@@ -5,6 +5,7 @@ probabilities and the logit lens. Back / Next (or ← / →) move between stages
 
 from __future__ import annotations
 
+import html
 import time
 
 import numpy as np
@@ -183,6 +184,13 @@ class InsideView(QWidget):
         self.source.addItem("your input", "typed")
         self._show_stage_list()
         self._draw()
+
+    def show_refusal(self, text: str, message: str) -> None:
+        """The typed input could not be read: say why; the maps shown stay as they were."""
+        self.sentence.setText(
+            f"<b>{html.escape(text, quote=False)}</b>: "
+            f"<span style='color:#b42318'>{html.escape(message, quote=False)}</span>"
+        )
 
     # showing ------------------------------------------------------------------------
 

@@ -55,7 +55,9 @@ class LessonsPanel(QWidget):
         if not self.lessons:
             return
         lesson = self.lessons[index]
-        self.text.setMarkdown(lesson.body)
+        # The title in full: the picker may be too narrow to show it.
+        self.text.setMarkdown(f"### {index + 1}. {lesson.title}\n\n{lesson.body}")
+        self.picker.setToolTip(f"{index + 1}. {lesson.title}")
         while self.buttons.count():
             old = self.buttons.takeAt(0).widget()
             old.hide()  # gone from sight now; deleted when the event loop next turns

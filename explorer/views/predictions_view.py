@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
 from explorer.core.results import TypedResult
 from explorer.core.state import AppState, RunData
 from explorer.views.attention_grid import AttentionGrid
-from tinyformer.model.config import ENCODER_ONLY
+from tinyformer.model.config import DECODER_ONLY, ENCODER_ONLY
 
 RIGHT = "#1a7f37"
 WRONG = "#cf222e"
 RIGHT_BG = "#dafbe1"
 WRONG_BG = "#ffebe9"
 MUTED = "#8c959f"
+UNDRAWN = object()  # no key equals it: the next refresh redraws
 
 
 def _cells(tokens: list[str], probs: list[float] | None, target: list[str] | None) -> str:
@@ -59,10 +60,16 @@ def header_html(run: RunData) -> str:
         evaluation = inspection.evaluation  # made now: with heads off, or on a pause
     if evaluation is None:
         return f"<p><b>Step {run.step}</b>: not evaluated yet (every {run.experiment.train.eval_every} steps, and at the end).</p>"  # noqa: E501
+    few = run.fresh and 0 < run.distinct <= evaluation.total // 4
     where = {
-        "held-out": "held-out inputs, drawn fresh and never trained on"
-        if run.fresh
-        else "held-out examples, never trained on",
+        "held-out": (
+            f"inputs drawn fresh; this task has only {run.distinct} different inputs, so "
+            "training has seen them all"
+            if few
+            else "held-out inputs, drawn fresh and never trained on"
+            if run.fresh
+            else "held-out examples, never trained on"
+        ),
         "training": "training examples (nothing is held out: raise the held-out fraction to "
         "test on examples the model never saw)",
     }.get(evaluation.split, evaluation.split)
@@ -87,6 +94,7 @@ def header_html(run: RunData) -> str:
 def examples_html(run: RunData, temperature: float) -> str:
     inspection = run.inspection
     bert = run.experiment.model.arch == ENCODER_ONLY
+    gpt = run.experiment.model.arch == DECODER_ONLY
     wrong = sum(not e.exact for e in inspection.examples)
     parts = []
     if wrong:
@@ -104,7 +112,9 @@ def examples_html(run: RunData, temperature: float) -> str:
             "<b>Greedy</b>: the model feeds back its own tokens, as when it answers "
             "for real. Small numbers are the probability of the chosen token"
             + (f" (softmax at temperature {temperature:g})" if temperature != 1 else "")
-            + ".</p>"
+            + "."
+            + (" The answer continues the input, so it is drawn after it." if gpt else "")
+            + "</p>"
         )
     for i, e in enumerate(inspection.examples, start=1):
         verdict = "right" if e.exact else "wrong"
@@ -116,11 +126,16 @@ def examples_html(run: RunData, temperature: float) -> str:
         if bert:
             parts.append(_bert_rows(e, temperature))
         else:
+            # A decoder-only model's answer continues its input: drawn after it.
+            pad = "<td></td>" * len(e.source) if gpt else ""
             parts.append(
                 _row("input", _cells(e.source, None, None))
-                + _row("target", _cells(e.target, None, None))
-                + _row("teacher-forced", _cells(e.forced, e.forced_probs(temperature), e.target))
-                + _row("greedy", _cells(e.greedy, e.greedy_probs(temperature), e.target))
+                + _row("target", pad + _cells(e.target, None, None))
+                + _row(
+                    "teacher-forced",
+                    pad + _cells(e.forced, e.forced_probs(temperature), e.target),
+                )
+                + _row("greedy", pad + _cells(e.greedy, e.greedy_probs(temperature), e.target))
             )
         parts.append("</table>")
     return "".join(parts)
@@ -167,7 +182,7 @@ class PredictionsView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._drawn = None
+        self._drawn = UNDRAWN
         self._typed: TypedResult | None = None
         self.header = QLabel()
         self.header.setObjectName("predictionsHeader")
@@ -258,7 +273,7 @@ class PredictionsView(QWidget):
     def _on_temperature_changed(self, value: float) -> None:
         with QSignalBlocker(self.temperature):
             self.temperature.setValue(value)
-        self._drawn = None
+        self._drawn = UNDRAWN
         self.refresh()
         if self._typed is not None:
             self.result.setHtml(typed_html(self._typed, value))
@@ -268,13 +283,22 @@ class PredictionsView(QWidget):
         self.result.setHtml(typed_html(result, self.state.temperature))
         self.attention.set_view(result.attention, ablated=result.ablated)
 
+    def show_refusal(self, text: str, message: str) -> None:
+        """The typed input could not be read: say why, in place of the last answer."""
+        self._typed = None
+        self.attention.set_view(None)
+        self.result.setHtml(
+            f"<p><b>{html.escape(text, quote=False)}</b>: "
+            f"<span style='color:{WRONG}'>{html.escape(message, quote=False)}</span></p>"
+        )
+
     def _on_run_changed(self, run) -> None:
         has_run = run is not None
         self.input.setEnabled(has_run)
         self.button.setEnabled(has_run)
         self.attention.set_view(None)
         self._typed = None
-        self._drawn = None
+        self._drawn = UNDRAWN
         if has_run:
             self.result.setHtml(
                 "<p>Type an input above and press Enter to see the model's "

@@ -75,6 +75,7 @@ class SettingsPanel(QWidget):
         self.preset.activated.connect(self._on_preset_chosen)
         self.preset_label = QLabel()
         self.preset_label.setObjectName("presetLabel")
+        self.preset_label.setWordWrap(True)  # a long title must not widen the panel
         self.description = QLabel()
         self.description.setWordWrap(True)
         self.description.setStyleSheet("color:#444;")
@@ -165,6 +166,7 @@ class SettingsPanel(QWidget):
         self._register("task", "text", self.custom, self._set_custom_text)
         self.vocab = self._spin("task", "vocab", 2, limits.MAX_SYMBOLS)
         self.vocab_row = QLabel("Vocabulary")
+        self.seq_len_row = QLabel("Sequence length")
         self.operation = self._combo("task", "operation", [(op, op) for op in OPERATIONS])
         self.held_out = self._dspin("task", "held_out", 0.0, MAX_HELD_OUT, 2, 0.05)
         self.rows = {
@@ -178,7 +180,7 @@ class SettingsPanel(QWidget):
             [
                 ("Task", self._combo("task", "name", tasks)),
                 (self.vocab_row, self.vocab),
-                ("Sequence length", self._spin("task", "seq_len", 2, limits.MAX_SEQ_LEN)),
+                (self.seq_len_row, self._spin("task", "seq_len", 2, limits.MAX_SEQ_LEN)),
                 *self.rows.values(),
             ],
         )
@@ -285,6 +287,7 @@ class SettingsPanel(QWidget):
         if new_heads != heads:
             note = f"Heads set to {new_heads}: the head count must divide the hidden size."
         if self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads}):
+            # Shown after the settings' update, which hides it: it lasts until the next edit.
             self.heads_note.setText(note)
             self.heads_note.setVisible(bool(note))
 
@@ -292,6 +295,7 @@ class SettingsPanel(QWidget):
 
     def _on_settings_changed(self, settings: Settings) -> None:
         model, task = settings["model"], settings["task"]
+        self.heads_note.hide()
         with QSignalBlocker(self.heads):
             self.heads.clear()
             for h in divisors(model["d_model"]):
@@ -314,8 +318,15 @@ class SettingsPanel(QWidget):
         self.vocab_row.setText("Modulus p" if name == "modular" else "Vocabulary")
         task_box = self.widgets[("task", "name")]
         task_box.setToolTip(f"{name}: {TASKS[name].summary}" if name in TASKS else "")
-        self.vocab.setEnabled(name not in ("pattern", "custom"))
-        self.widgets[("task", "seq_len")].setEnabled(name not in ("custom", "modular"))
+        # Sizes the task takes from elsewhere (the pattern, your examples) are not shown:
+        # a greyed number would be a stale one.
+        seq_len = self.widgets[("task", "seq_len")]
+        for label, box, used in (
+            (self.vocab_row, self.vocab, name not in ("pattern", "custom")),
+            (self.seq_len_row, seq_len, name not in ("custom", "modular")),
+        ):
+            label.setVisible(used)
+            box.setVisible(used)
         self._show_preset()
 
     def _on_validity_changed(self, error: str) -> None:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QSpinBox, QStyle, QToolBar, QWidget
 
 from explorer.core.state import AppState, Status
+from explorer.views import dialogs
 
 SP = QStyle.StandardPixmap
 BUSY = (Status.TRAINING, Status.PAUSING, Status.PREPARING, Status.SWEEPING)
@@ -91,6 +92,7 @@ class WindowActions:
         )
         self.keys = self._action("Keyboard shortcuts", w.show_keys, QKeySequence("F1"))
         self.first_steps = self._action("First steps", w.show_first_steps)
+        self.about = self._action("About", lambda: dialogs.show_about(w))
         self.lessons = self._action(
             "Lessons",
             w.show_lessons,
@@ -115,7 +117,8 @@ class WindowActions:
         self.step.setShortcut(QKeySequence() if lent else QKeySequence(Qt.Key.Key_Right))
         self.step.setToolTip(_with_key("One optimizer update", self.step))
 
-    def shortcuts(self) -> list[QKeySequence]:
+    def shortcuts(self) -> list[tuple[QKeySequence, bool]]:
+        """The window's keys, each with whether its action is enabled now."""
         acts = (
             self.train,
             self.step,
@@ -128,7 +131,7 @@ class WindowActions:
             self.quit,
             self.keys,
         )
-        return [a.shortcut() for a in acts if not a.shortcut().isEmpty()]
+        return [(a.shortcut(), a.isEnabled()) for a in acts if not a.shortcut().isEmpty()]
 
     def toolbar(self, progress: QProgressBar) -> QToolBar:
         bar = QToolBar("Training")
@@ -163,7 +166,7 @@ class WindowActions:
             ),
             "&Train": (self.train, self.step, self.step_n, self.stop, self.reset, None, self.sweep),
             "&View": (lessons_toggle,),
-            "&Help": (self.first_steps, self.lessons, self.keys),
+            "&Help": (self.first_steps, self.lessons, self.keys, self.about),
         }
         for title, acts in groups.items():
             menu = bar.addMenu(title)

@@ -31,10 +31,14 @@ class FileActions:
         self.window, self.state, self.session = window, state, session
         self.store, self.guard = store, guard
 
-    def ask_path(self, title: str, filter_: str, suffix: str, save: bool) -> str | None:
+    def ask_path(
+        self, title: str, filter_: str, suffix: str, save: bool, name: str = ""
+    ) -> str | None:
+        """`name`: the file name a save dialog proposes."""
         folder = str(self.store.value("last_dir", str(Path.home())))
         if save:
-            path, _ = QFileDialog.getSaveFileName(self.window, title, folder, filter_)
+            start = str(Path(folder) / name) if name else folder
+            path, _ = QFileDialog.getSaveFileName(self.window, title, start, filter_)
             if path and not Path(path).suffix:
                 path += suffix
         else:
@@ -47,7 +51,7 @@ class FileActions:
     # runs ------------------------------------------------------------------------------
 
     def open_run_dialog(self) -> None:
-        text = "The current run is not saved. Open another and discard it?"
+        text = "The current run ({run}) is not saved. Open another and discard it?"
         if not self.guard.may_discard(text, title="Open a run", yes="Open"):
             return
         path = self.ask_path("Open run", RUN_FILTER, SUFFIX, save=False)
@@ -79,6 +83,7 @@ class FileActions:
                 ),
             )
         except ValueError as e:
+            bar.clearMessage()  # the progress line must not outlive the refusal
             self.window.error("Could not read the examples", str(e))
             return False
         applied = self.state.set_settings("task", {"name": "custom", "text": text})
@@ -92,7 +97,7 @@ class FileActions:
     # exports ---------------------------------------------------------------------------
 
     def export_csv(self) -> None:
-        path = self.ask_path("Export loss", "CSV (*.csv)", ".csv", save=True)
+        path = self.ask_path("Export loss", "CSV (*.csv)", ".csv", True, self._name("loss.csv"))
         if path and self.state.run is not None:
             try:
                 write_csv(self.state.run.history, path)
@@ -108,7 +113,13 @@ class FileActions:
                 "This tab shows no plot; open Loss, Attention, Compare or Inside.",
             )
             return
-        path = self.ask_path("Export view", "PNG image (*.png);;SVG image (*.svg)", ".png", True)
+        path = self.ask_path(
+            "Export view",
+            "PNG image (*.png);;SVG image (*.svg)",
+            ".png",
+            True,
+            self._name(self._tab_name() + ".png"),
+        )
         if not path:
             return
         try:
@@ -121,7 +132,11 @@ class FileActions:
         tab = self.window.attention_tab
         self.window.tabs.setCurrentWidget(tab)
         path = self.ask_path(
-            "Export time-lapse", "Animated GIF (*.gif);;PNG frames (*.png)", ".gif", save=True
+            "Export time-lapse",
+            "Animated GIF (*.gif);;PNG frames (*.png)",
+            ".gif",
+            True,
+            self._name("attention.gif"),
         )
         if not path:
             return
@@ -130,4 +145,15 @@ class FileActions:
         except (OSError, ValueError) as e:
             self.window.error("Could not write the time-lapse", str(e))
             return
-        self.window.statusBar().showMessage(f"{n} frames written to {path}", 5000)
+        note = " (snapshots are taken with every head on)" if self.state.ablated else ""
+        self.window.statusBar().showMessage(f"{n} frames written to {path}{note}", 8000)
+
+    def _name(self, what: str) -> str:
+        """A file name for an export: the preset's (or the run file's) name, then what."""
+        run = self.state.run
+        stem = Path(run.path).stem if run is not None and run.path else self.state.preset
+        return f"{stem or 'run'}-{what}"
+
+    def _tab_name(self) -> str:
+        tabs = self.window.tabs
+        return tabs.tabText(tabs.currentIndex()).replace("&", "").lower().replace(" ", "-")

@@ -4,6 +4,8 @@ A focused widget gets the first say on a key (Qt's ShortcutOverride): a spin box
 Space and →, a combo box Space, so "press Train (Space)" did nothing while a number field
 had focus. This filter takes the window's own shortcut keys back from every widget except
 the free-text boxes (examples, typed input, pattern), where Space and the arrows type.
+A key whose action is disabled (Train once the run has finished) does nothing there
+either: it never falls through into the field, where Space would blank a number.
 """
 
 from __future__ import annotations
@@ -32,21 +34,32 @@ def is_free_text(widget: QWidget | None) -> bool:
 
 
 class ShortcutKeeper(QObject):
-    """Installed on the application; `keys()` gives the window's current shortcuts."""
+    """Installed on the application; `keys()` gives the window's shortcuts, each with
+    whether its action is enabled."""
 
-    def __init__(self, keys: Callable[[], list[QKeySequence]], parent: QObject | None = None):
+    def __init__(
+        self, keys: Callable[[], list[tuple[QKeySequence, bool]]], parent: QObject | None = None
+    ):
         super().__init__(parent)
         self._keys = keys
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() is not QEvent.Type.ShortcutOverride:
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            return False
+        if not isinstance(event, QKeyEvent):
             return False
         focus = QApplication.focusWidget()
-        if focus is None or is_free_text(focus):
+        if focus is None or is_free_text(focus) or watched is not focus:
             return False
-        key = QKeySequence(event.keyCombination()) if isinstance(event, QKeyEvent) else None
-        if key is not None and any(key.matches(k) == QKeySequence.SequenceMatch.ExactMatch
-                                   for k in self._keys()):  # fmt: skip
-            event.ignore()  # not claimed by the widget: the shortcut fires
-            return True
-        return False
+        key = QKeySequence(event.keyCombination())
+        enabled = [on for k, on in self._keys()
+                   if key.matches(k) == QKeySequence.SequenceMatch.ExactMatch]  # fmt: skip
+        if not enabled:
+            return False
+        if kind is QEvent.Type.ShortcutOverride:
+            if any(enabled):
+                event.ignore()  # not claimed by the widget: the shortcut fires
+                return True
+            return False
+        return not any(enabled)  # a disabled action's key: eaten, not typed

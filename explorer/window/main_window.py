@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
         self.guard.after_question = self.focus_main
         state.guard = self.guard.allow_settings
         self.files = FileActions(self, state, session, store, self.guard)
+        self.guard.save_run = self.files.save_run_dialog
         self.storage = SettingsStore(store, self, state)
 
         self.settings_panel = SettingsPanel(state)
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         session.saved.connect(self._on_saved)
         session.typed_ready.connect(self.predictions_view.show_typed)
         session.inside_ready.connect(self.inside_view.set_result)
+        session.input_refused.connect(self._on_input_refused)
         self.inside_view.inside_requested.connect(session.look_inside)
         self.predictions_view.predict_requested.connect(session.predict)
         self._last_view_draw = 0.0
@@ -176,6 +178,9 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, _index: int) -> None:
         # The Inside tab steps through stages with ← and →; elsewhere → is Step.
         self.actions.lend_arrows(self.tabs.currentWidget() is self.inside_view)
+        run = self.state.run
+        if self.tabs.currentWidget() is self.attention_tab and run is not None and run.step > 0:
+            self.hint.dismiss()  # trained, then opened Attention: the hint has been followed
         self._on_frame(force=True)
 
     def current_plot(self):
@@ -202,7 +207,7 @@ class MainWindow(QMainWindow):
     def on_reset(self) -> None:
         if not self.actions.reset.isEnabled():
             return
-        text = f"Start again from fresh weights? The run ({self.guard.describe()}) is lost."
+        text = "Start again from fresh weights? The unsaved run ({run}) is lost."
         if not self.guard.may_discard(text, title="Reset", yes="Reset"):
             return
         self.session.discard()
@@ -233,9 +238,23 @@ class MainWindow(QMainWindow):
             if state.only_steps_differ() and steps > run.step:
                 self.session.extend(steps)
             else:
+                self._say_discarded(run, steps)
                 self.session.discard()
         self.actions.update()
         self._update_title()
+
+    def _say_discarded(self, run, steps: int | None) -> None:
+        """Why the run went, and where it can still be seen."""
+        if run.step == 0:
+            return
+        if self.state.only_steps_differ():
+            why = f"Steps ({steps}) is below the run's step ({run.step})"
+        else:
+            why = "The settings changed"
+        kept = " (the old run is kept in Compare)" if run.kept_step == run.step else ""
+        self.statusBar().showMessage(
+            f"{why}: Train starts a new run from fresh weights{kept}.", 10_000
+        )
 
     def _update_title(self) -> None:
         run = self.state.run
@@ -269,7 +288,9 @@ class MainWindow(QMainWindow):
 
     def _update_status(self, run) -> None:
         labels = self.status_labels
-        labels["state"].setText(self.state.status.value)
+        status = self.state.status
+        paused = status is Status.READY and run is not None and run.step > 0
+        labels["state"].setText("paused" if paused else status.value)
         if run is None:
             for name in ("step", "loss", "speed", "eta"):
                 labels[name].setText("")
@@ -340,7 +361,9 @@ class MainWindow(QMainWindow):
         path = urls[0]
         if path.endswith(".tfrun"):
             if self.guard.may_discard(
-                "The current run is not saved. Open another?", title="Open a run", yes="Open"
+                "The current run ({run}) is not saved. Open another and discard it?",
+                title="Open a run",
+                yes="Open",
             ):
                 self.open_run(path)
         else:
@@ -353,6 +376,10 @@ class MainWindow(QMainWindow):
         self._update_title()
         if self._closing:
             self.close()
+
+    def _on_input_refused(self, refusal) -> None:
+        view = self.inside_view if refusal.where == "inside" else self.predictions_view
+        view.show_refusal(refusal.text, refusal.message)
 
     def _on_errored(self, error) -> None:
         self._closing = False  # a failed save on the way out: the next Quit asks again
@@ -369,8 +396,11 @@ class MainWindow(QMainWindow):
             return
         run = self.state.run
         if not self._closing and run is not None and run.unsaved:
-            text = f"Save the run (step {run.step}) before quitting?"
-            answer = self.guard.ask(lambda: dialogs.ask_save(self, text))
+            answer = self.guard.ask(
+                lambda: dialogs.ask_save(
+                    self, f"Save the run ({self.guard.describe()}) before quitting?"
+                )
+            )
             if answer == "cancel" or (answer == "save" and not self.files.save_run_dialog()):
                 event.ignore()
                 return

@@ -16,6 +16,7 @@ from explorer.core.state import AppState
 
 WRITE_DELAY_MS = 500
 DEFAULT_SIZE = (1500, 920)
+GEOMETRY_MAGIC = bytes.fromhex("01d9d0cb")  # QWidget::saveGeometry's first four bytes
 
 
 class SettingsStore(QObject):
@@ -61,8 +62,9 @@ class SettingsStore(QObject):
         problems = []
         geometry = self.store.value("geometry")
         if geometry is None or not _restored(self.window.restoreGeometry, geometry):
-            self.window.resize(*DEFAULT_SIZE)
-            if geometry is not None:
+            self._default_size()
+            # Qt also refuses a geometry saved on a larger screen: that is no damage.
+            if geometry is not None and not _is_geometry(geometry):
                 problems.append("the window's size and place")
                 self.store.remove("geometry")
         layout = self.store.value("window_state")
@@ -70,6 +72,15 @@ class SettingsStore(QObject):
             problems.append("the window's layout")
             self.store.remove("window_state")
         return [_message(p) for p in problems]
+
+    def _default_size(self) -> None:
+        """DEFAULT_SIZE, or the screen's free area if that is smaller."""
+        screen = self.window.screen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+        self.window.resize(width, height)
 
     def restore_settings(self) -> list[str]:
         """The last session's model, task and training settings; messages if refused."""
@@ -89,6 +100,11 @@ class SettingsStore(QObject):
             return [f"The last session's settings were not restored ({e}); the defaults are "
                     "shown instead."]  # fmt: skip
         return []
+
+
+def _is_geometry(value) -> bool:
+    """Written by QWidget.saveGeometry (it begins with Qt's magic number)."""
+    return isinstance(value, QByteArray) and bytes(value[:4]) == GEOMETRY_MAGIC
 
 
 def _restored(restore, value) -> bool:
