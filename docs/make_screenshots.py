@@ -204,7 +204,7 @@ def main() -> None:
     from explorer.app import create_app
     from explorer.views import dialogs
 
-    dialogs.confirm = lambda *a, **k: True  # a scripted session discards without asking
+    dialogs.confirm = lambda *a, **k: "discard"  # a scripted session discards without asking
     dialogs.ask_save = lambda *a, **k: "discard"
     app, window = create_app()
     window.hint.hide()  # the first-run hint: shown once to a new user, not in every picture

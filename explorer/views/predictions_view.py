@@ -34,7 +34,7 @@ UNDRAWN = object()  # no key equals it: the next refresh redraws
 def _cells(tokens: list[str], probs: list[float] | None, target: list[str] | None) -> str:
     out = []
     for i, tok in enumerate(tokens):
-        style = "padding:2px 6px;"
+        style = "padding:2px 6px;white-space:nowrap;"  # a narrow window scrolls, never splits
         if target is not None:
             ok = i < len(target) and target[i] == tok
             color, bg = (RIGHT, RIGHT_BG) if ok else (WRONG, WRONG_BG)
@@ -45,7 +45,8 @@ def _cells(tokens: list[str], probs: list[float] | None, target: list[str] | Non
 
 
 def _row(label: str, cells: str) -> str:
-    return f"<tr><th align='right' style='padding-right:8px;color:#555'>{label}</th>{cells}</tr>"
+    style = "padding-right:8px;color:#555;white-space:nowrap"
+    return f"<tr><th align='right' style='{style}'>{label}</th>{cells}</tr>"
 
 
 def heads_named(heads) -> str:
