@@ -48,7 +48,8 @@ def test_every_stage_shows_the_models_own_numbers(window, qtbot, arch, task):
     expected = stacks.get(arch, ["encoder"])
     assert list(view.result.tokens) == expected
     titles = [s.title for s in view.stages]
-    assert titles[-2:] == ["Output: next-token probabilities",
+    output = "token" if arch == "encoder-only" else "next-token"  # a masked model: its own
+    assert titles[-2:] == [f"Output: {output} probabilities",
                            "Logit lens: what each layer would predict"]  # fmt: skip
     seen = set()
     for i in range(len(view.stages)):

@@ -181,7 +181,10 @@ def _output_stages(r: InsideResult) -> list[Stage]:
     toks = r.tokens[stack]
     top = r.probs.argmax(-1)
     said = " ".join(r.vocab[i] for i in top)
-    probs = Panel("probs", "next-token probabilities", r.probs, toks, list(r.vocab), "unit")
+    # A masked model (encoder-only) guesses each position's own token, not the next one.
+    masked = r.arch == "encoder-only"
+    what = "token probabilities" if masked else "next-token probabilities"
+    probs = Panel("probs", what, r.probs, toks, list(r.vocab), "unit")
     lens_top = r.lens.argmax(-1)  # (L, T)
     lens_p = r.lens.max(-1)
     texts = [[f"{r.vocab[t]}\n{p:.2f}" for t, p in zip(row_t, row_p, strict=True)]
@@ -194,10 +197,12 @@ def _output_stages(r: InsideResult) -> list[Stage]:
         hits = [r.vocab[t] == want for t, want in zip(top, r.targets, strict=True) if want]
         right = f" {sum(hits)} of {len(hits)} positions predict their target."
     return [
-        Stage("Output: next-token probabilities",
+        Stage(f"Output: {what}",
               f"The last vectors are projected onto the vocabulary ({len(r.vocab)} tokens) and "
-              f"softmax gives each token's probability, per position. Most likely: {said}."
-              + right, stack, [probs]),
+              f"softmax gives each token's probability, per position"
+              + (": its guess at the token that stands there; only the <mask> positions "
+                 "are scored" if masked else "")
+              + f". Most likely: {said}." + right, stack, [probs]),
         Stage("Logit lens: what each layer would predict",
               "The final norm and output projection applied to each layer's output: the "
               "prediction the model would make if it stopped there. The last row is the "
