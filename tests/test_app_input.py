@@ -7,6 +7,7 @@ through Qt's shortcut machinery, where a spin box would otherwise keep Space and
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QToolBar
 
 from explorer.app import create_app
 from explorer.core.state import Status
@@ -244,7 +245,7 @@ def test_save_first_saves_then_goes_on(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(target))
     with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
         window.state.load_preset("article")
-    assert asked == ["Changing this discards the unsaved run (copy, step 5)."]
+    assert asked == ["Changing 10 settings discards the unsaved run (copy, step 5)."]
     assert target.is_file() and window.state.preset == "article" and window.state.run is None
 
 
@@ -267,4 +268,79 @@ def test_the_quit_question_names_the_step_training_paused_at(window, qtbot):
     text, step, status = asked[0]
     assert status is Status.READY and f"step {step})" in text
     window.on_stop()
+    wait_for(qtbot, window, Status.READY)
+
+
+def test_reset_while_training_asks_with_the_run_paused_and_cancel_trains_on(window, qtbot):
+    window.state.set_setting("train", "steps", 100_000)
+    window.actions.train.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
+    assert window.actions.reset.isEnabled()
+    run, seen = window.state.run, {}
+
+    def answer(parent, title, text, yes="Discard"):
+        seen["status"], seen["text"] = window.state.status, text
+        return "cancel"
+
+    dialogs_confirm = dialogs.confirm
+    dialogs.confirm = answer
+    box = window.settings_panel.widgets[("model", "d_model")]
+    box.setFocus()  # Ctrl+R from a focused number box
+    try:
+        qtbot.keyClick(box, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    finally:
+        dialogs.confirm = dialogs_confirm
+    assert seen["status"] is Status.READY and "step" in seen["text"]  # paused, then asked
+    assert window.state.run is run
+    wait_for(qtbot, window, Status.TRAINING)  # cancelled: it trains on
+    window.answers["confirm"] = True
+    window.actions.reset.trigger()  # answered "discard": a fresh run
+    qtbot.waitUntil(lambda: window.state.run is not run and window.state.run is not None)
+    wait_for(qtbot, window, Status.READY)
+    assert window.state.run.step == 0
+
+
+def test_the_question_names_the_edit_that_would_discard_the_run(window, qtbot):
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5)
+    wait_for(qtbot, window, Status.READY)
+    window.answers["confirm"] = False
+    seen = []
+    dialogs_confirm = dialogs.confirm
+    dialogs.confirm = lambda parent, title, text, yes="Discard": seen.append(text) or "cancel"
+    try:
+        _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "32")
+        window.settings_panel.widgets[("model", "causal")].click()
+    finally:
+        dialogs.confirm = dialogs_confirm
+    assert seen[0].startswith("Changing Hidden size from 16 to 32 discards the unsaved run")
+    assert seen[1].startswith("Changing Causal mask in the decoder from on to off discards")
+    assert window.settings_panel.widgets[("model", "d_model")].value() == 16  # cancelled
+
+
+def test_typed_input_stays_for_the_same_task_and_goes_with_another(window, qtbot):
+    train_to_end(qtbot, window)
+    view = window.predictions_view
+    view.input.setText("3 1 4")
+    window.actions.reset.trigger()  # a new run of the same task: the input stays
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 0)
+    assert view.input.text() == "3 1 4"
+    window.state.load_preset("no-causal-mask")  # another task's tokens (1 0)
+    window.actions.step.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
+    assert view.input.text() == ""
+
+
+def test_the_train_button_keeps_its_width_as_pause(window, qtbot):
+    button = window.findChild(QToolBar, "trainingToolbar").widgetForAction(window.actions.train)
+    width = button.width()
+    window.state.set_setting("train", "steps", 100_000)
+    window.actions.train.trigger()
+    wait_for(qtbot, window, Status.TRAINING)
+    assert window.actions.train.text() == "Pause"
+    assert window.statusBar().currentMessage() == ""  # "press Train" is done with
+    qtbot.wait(50)
+    assert button.width() == width
+    window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY)

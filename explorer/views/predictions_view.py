@@ -185,6 +185,7 @@ class PredictionsView(QWidget):
         self.state = state
         self._drawn = UNDRAWN
         self._typed: TypedResult | None = None
+        self._task = None  # the task the typed input was written for
         self.header = QLabel()
         self.header.setObjectName("predictionsHeader")
         self.header.setWordWrap(True)
@@ -300,6 +301,9 @@ class PredictionsView(QWidget):
         self.attention.set_view(None)
         self._typed = None
         self._drawn = UNDRAWN
+        if has_run and run.experiment.task != self._task:
+            self._task = run.experiment.task
+            self.input.clear()  # typed for another task's tokens: it would only be refused
         if has_run:
             self.result.setHtml(
                 "<p>Type an input above and press Enter to see the model's "

@@ -218,6 +218,17 @@ class SettingsPanel(QWidget):
                 form.addRow(label, widget)
         return box
 
+    def label_of(self, part: str, name: str) -> str | None:
+        """The name a setting goes by on screen ("Hidden size"), or None if it has no field."""
+        widget = self.widgets.get((part, name))
+        if widget is None:
+            return None
+        if isinstance(widget, QCheckBox):
+            return widget.text()
+        form = widget.parentWidget().layout() if widget.parentWidget() else None
+        label = form.labelForField(widget) if isinstance(form, QFormLayout) else None
+        return label.text() if isinstance(label, QLabel) else None
+
     def _register(self, part: str, name: str, widget: QWidget, setter: Callable) -> None:
         widget.setObjectName(f"{part}.{name}")
         if f"{part}.{name}" in TIPS and not widget.toolTip():

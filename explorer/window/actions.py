@@ -139,6 +139,13 @@ class WindowActions:
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         bar.addAction(self.train)
+        # Train and Pause share a button: sized for the wider word, so nothing shifts.
+        button = bar.widgetForAction(self.train)
+        widths = []
+        for word in ("Pause", "Train"):
+            self.train.setText(word)
+            widths.append(button.sizeHint().width())
+        button.setMinimumWidth(max(widths))
         bar.addAction(self.step)
         bar.addWidget(self.step_n_box)
         for act in (self.step_n, self.stop, self.reset):
@@ -202,7 +209,9 @@ class WindowActions:
         self.stop.setEnabled(
             has_steps and not finished and st not in (Status.PREPARING, Status.SWEEPING)
         )
-        self.reset.setEnabled(valid and not busy and has_steps)
+        # Reset works while training too: its question pauses the run first.
+        moving = st in (Status.TRAINING, Status.PAUSING)  # steps not counted here yet
+        self.reset.setEnabled(valid and (has_steps or (run is not None and moving)))
         self.save.setEnabled(run is not None and not busy)
         self.open.setEnabled(st not in (Status.PREPARING, Status.SWEEPING))
         self.examples.setEnabled(st not in (Status.PREPARING, Status.SWEEPING))

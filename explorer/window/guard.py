@@ -22,6 +22,7 @@ class RunGuard:
         self.parent, self.state, self.session = parent, state, session
         self.after_question: Callable[[], None] = lambda: None  # e.g. give focus back
         self.save_run: Callable[[], bool] = lambda: False  # asks where; False if cancelled
+        self.name_of: Callable[[str, str], str | None] = lambda part, key: None  # "Hidden size"
 
     def allow_settings(self, settings: Settings) -> bool:
         """The state's guard: may these settings replace the current ones?"""
@@ -35,7 +36,24 @@ class RunGuard:
             same_but_length = new.replace(train={"steps": run.experiment.train.steps})
             if same_but_length == run.experiment and new.train.steps > run.step:
                 return True  # a longer run: it trains on
-        return self.may_discard("Changing this discards the unsaved run ({run}).")
+        what = self.changes(settings) or "this"
+        return self.may_discard(f"Changing {what} discards the unsaved run ({{run}}).")
+
+    def changes(self, settings: Settings) -> str:
+        """The edits, as the form names them: "Hidden size from 256 to 128". The field
+        behind the question already shows the old value again, so the question says it."""
+        said = []
+        for part, values in settings.items():
+            old = self.state.settings.get(part, {})
+            for key, value in values.items():
+                name = self.name_of(part, key)
+                if name is None or old.get(key) == value:
+                    continue
+                short = isinstance(value, (int, float, bool)) or len(str(value)) <= 20
+                said.append(f"{name} from {_say(old.get(key))} to {_say(value)}" if short else name)
+        if len(said) > 2:  # a preset or a lesson: a list would say nothing
+            return f"{len(said)} settings"
+        return " and ".join(said)
 
     def may_discard(self, text: str, title: str = "Discard the run?", yes: str = "Discard") -> bool:
         """True if the run may go: it holds nothing unsaved, or the user saves it first
@@ -71,3 +89,7 @@ class RunGuard:
             self.session.train()
         self.after_question()
         return answer
+
+
+def _say(value) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)

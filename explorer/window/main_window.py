@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.storage = SettingsStore(store, self, state)
 
         self.settings_panel = SettingsPanel(state)
+        self.guard.name_of = self.settings_panel.label_of
         dock = QDockWidget("Model && task", self)
         dock.setObjectName("settingsDock")
         dock.setWidget(self.settings_panel)
@@ -221,6 +222,8 @@ class MainWindow(QMainWindow):
         # thread takes the GIL from the trainer.
         live = status is Status.TRAINING
         self.frame.setInterval(int(LIVE_VIEW_S * 1000) if live else FRAME_MS)
+        if live:
+            self.statusBar().clearMessage()  # "press Train (Space)" and the like are done
         self.actions.update()
         self._on_frame(force=True)
 
