@@ -90,6 +90,13 @@ class RunData:
         return self.step > 0 and self.saved_step != self.step
 
     @property
+    def seen_in_training(self) -> bool:
+        """The evaluation's inputs are all among the training inputs: nothing is held out,
+        or a generated task has so few different inputs (a pattern) that training saw them."""
+        few = self.fresh and 0 < self.distinct <= self.held_out // 4
+        return self.split == "training" or few
+
+    @property
     def at_risk(self) -> bool:
         """Discarding it would lose work: neither saved nor kept in Compare at this step."""
         return self.unsaved and self.kept_step != self.step

@@ -97,20 +97,22 @@ class LossView(QWidget):
     def plot_item(self):
         return self.plot.getPlotItem()
 
-    def _show_legend(self, split: bool) -> None:
-        if split == getattr(self, "_legend_split", None):
+    def _show_legend(self, split: bool, held_out: bool = True) -> None:
+        if (split, held_out) == getattr(self, "_legend_key", None):
             return  # rich text relays out the label: only when it changes
-        self._legend_split = split
+        self._legend_key = (split, held_out)
+        # When training has seen every evaluated input, "held-out" would not be true.
+        on = "held-out" if held_out else "evaluation"
         entries = [
             (LOSS, "━", "training loss"),
-            (HELD_LOSS, "━", "held-out loss"),
+            (HELD_LOSS, "━", f"{on} loss"),
             (TRAIN_ACC, "━", "training accuracy (batch)"),
         ]
         if split:
             entries.append((TRAIN_EXACT, "━", "training examples exact"))
         entries += [
-            (TOKEN_ACC, "●", "held-out token accuracy"),
-            (EXACT, "■", "held-out exact match (greedy)"),
+            (TOKEN_ACC, "●", f"{on} token accuracy"),
+            (EXACT, "■", f"{on} exact match (greedy)"),
             ("#999", "━", "earlier runs"),
         ]
         self.legend.setText(
@@ -134,7 +136,10 @@ class LossView(QWidget):
         self._drawn = key
         self._draw_faded()
         history = run.history if run is not None else History()
-        self._show_legend(split=run is not None and not run.fresh and run.split != "training")
+        self._show_legend(
+            split=run is not None and not run.fresh and run.split != "training",
+            held_out=run is None or not run.seen_in_training,
+        )
         steps, loss = history.steps["loss"].arrays()
         self.loss.setData(steps, self._y(loss))
         self.hint.setVisible(len(steps) == 0)
@@ -218,11 +223,12 @@ class LossView(QWidget):
             return
         step = vb.mapSceneToView(pos).x()
         parts = []
+        on = "evaluation" if run.seen_in_training else "held-out"
         for name, series, fmt in (
             ("loss", run.history.steps["loss"], "{:.4f}"),
-            ("held-out loss", run.history.evals["loss"], "{:.4f}"),
+            (f"{on} loss", run.history.evals["loss"], "{:.4f}"),
             ("training acc", run.history.steps["accuracy"], "{:.1%}"),
-            ("held-out exact", run.history.evals["exact_match"], "{:.1%}"),
+            (f"{on} exact", run.history.evals["exact_match"], "{:.1%}"),
             ("training exact", run.history.train_evals["exact_match"], "{:.1%}"),
         ):
             x, y = series.arrays()

@@ -61,7 +61,7 @@ def header_html(run: RunData) -> str:
         evaluation = inspection.evaluation  # made now: with heads off, or on a pause
     if evaluation is None:
         return f"<p><b>Step {run.step}</b>: not evaluated yet (every {run.experiment.train.eval_every} steps, and at the end).</p>"  # noqa: E501
-    few = run.fresh and 0 < run.distinct <= evaluation.total // 4
+    few = run.fresh and run.seen_in_training
     where = {
         "held-out": (
             f"inputs drawn fresh; this task has only {run.distinct} different inputs, so "
