@@ -117,7 +117,9 @@ class LossView(QWidget):
         ]
         self.legend.setText(
             " &nbsp; ".join(
-                f"<span style='color:{c}'>{mark} {text}</span>" for c, mark, text in entries
+                # no break inside an entry: a narrow window wraps between them
+                f"<span style='color:{c}'>{mark}&nbsp;{text.replace(' ', '&nbsp;')}</span>"
+                for c, mark, text in entries
             )
         )
 
