@@ -198,10 +198,10 @@ def test_the_loss_legend_says_held_out_only_when_it_is(window, qtbot):
     window.actions.step.trigger()  # copy: fresh inputs of 10 numbers, never all seen
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
     window.loss_view.refresh()
-    assert "held-out&nbsp;loss" in window.loss_view.legend.text()
+    assert "held\u2011out loss" in window.loss_view.legend.text()
     window.state.load_preset("no-causal-mask")  # the pattern 1 0: two different inputs
     window.actions.step.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
     window.loss_view.refresh()
-    legend = window.loss_view.legend.text().replace("&nbsp;", " ")
-    assert "held-out" not in legend and "evaluation exact match" in legend
+    legend = window.loss_view.legend.text()
+    assert "held\u2011out" not in legend and "evaluation exact match" in legend

@@ -13,6 +13,7 @@ from tinyformer.training.history import History
 
 LOSS = "#1f77b4"
 HELD_LOSS = "#ff7f0e"
+NB_HYPHEN = "\u2011"  # Qt breaks lines at "-" even inside <nobr>
 TRAIN_ACC = "#17becf"  # cyan: apart from the held-out greens
 TRAIN_EXACT = "#9467bd"
 TOKEN_ACC = "#2ca02c"
@@ -117,8 +118,8 @@ class LossView(QWidget):
         ]
         self.legend.setText(
             " &nbsp; ".join(
-                # no break inside an entry: a narrow window wraps between them
-                f"<span style='color:{c}'>{mark}&nbsp;{text.replace(' ', '&nbsp;')}</span>"
+                # no break inside an entry (not even at "held-out"): lines wrap between them
+                f"<nobr><span style='color:{c}'>{mark} {text.replace('-', NB_HYPHEN)}</span></nobr>"
                 for c, mark, text in entries
             )
         )
