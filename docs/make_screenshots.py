@@ -99,7 +99,7 @@ def lesson_2_reverse(d: Driver) -> None:
 @shot
 def lesson_3_data(d: Driver) -> None:
     d.lesson(3, 1)
-    d.tab("Training data")
+    d.tab("Batch")
     d.save("lesson-3-data")
 
 

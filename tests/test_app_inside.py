@@ -84,6 +84,34 @@ def test_the_causal_mask_shows_in_the_scores_and_arrows_step_through(window, qtb
     assert window.state.run.step == 5  # → moved a stage here; it did not train a step
 
 
+def test_every_map_has_its_scale_and_its_row_labels(window, qtbot):
+    """Each Inside map is scaled to its own largest magnitude, so each carries a scale bar
+    with those numbers; its rows (tokens, positions) stay labelled even when its columns
+    (64 features) are too narrow for theirs."""
+    window.resize(1024, 700)
+    view = _inside(window, qtbot)
+    for i in range(len(view.stages)):
+        view.go(i)
+        for panel, shown in zip(view.shown_panels(), view.pool, strict=False):
+            values = panel.values[np.isfinite(panel.values)]
+            lo, hi = shown.scale.levels
+            if panel.scale == "unit":
+                assert (lo, hi) == (0.0, 1.0)
+            else:
+                assert hi == pytest.approx(np.abs(values).max()) and lo == -hi
+                assert "0" in shown.scale.labels()
+            assert shown.scale.isVisible() and shown.scale.width() > 100
+            if panel.position_rows:
+                assert shown.map.row_labels_shown(), f"{panel.name}: rows unlabelled"
+                assert shown.map.margins_without_title()[0] > 10
+
+
+def test_scale_bar_writes_its_ends_as_a_person_reads_them():
+    from explorer.views.scale_bar import scale_text
+
+    assert [scale_text(v) for v in (-2.3456, 0.000123, 1.0)] == ["−2.35", "0.000123", "1"]
+
+
 def test_drawing_a_stage_takes_under_50_ms(window, qtbot):
     window.state.set_settings("model", {"n_layers": 2, "d_model": 32})
     view = _inside(window, qtbot)

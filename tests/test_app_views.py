@@ -51,6 +51,18 @@ def test_at_1024_by_700_every_head_and_the_colour_bar_are_in_sight(window, qtbot
     assert bar.geometry().right() <= grid.width()
 
 
+def test_at_1024_by_700_every_tab_is_in_sight(window, qtbot):
+    """No tab hides behind the tab bar's scroll arrows on a 1024-px screen."""
+    window.resize(1024, 700)
+    window.show()
+    QApplication.processEvents()
+    bar = window.tabs.tabBar()
+    assert bar.count() == 7
+    assert bar.sizeHint().width() <= window.tabs.width(), (bar.sizeHint(), window.tabs.width())
+    for i in range(bar.count()):
+        assert bar.tabRect(i).right() <= bar.width(), bar.tabText(i)
+
+
 def test_switching_a_head_off_keeps_the_window_size(window, qtbot):
     window.resize(1024, 700)
     train_to_end(qtbot, window)

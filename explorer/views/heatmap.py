@@ -134,13 +134,23 @@ class Heatmap(QWidget):
         below that every label is one hover away (never a thinned-out subset)."""
         return min(self.cell, self.row_px) >= MIN_FONT_PX + 1
 
-    def _font(self) -> QFont:
+    def row_labels_shown(self) -> bool:
+        """Rows are labelled whenever a row is tall enough, even when columns are too
+        narrow for theirs (a tokens × features map keeps its tokens)."""
+        return self.row_px >= MIN_FONT_PX + 1
+
+    def _font(self, px: int | None = None) -> QFont:
         font = QFont(self.font())
-        font.setPixelSize(self.font_px())
+        font.setPixelSize(self.font_px() if px is None else px)
         return font
 
     def _metrics(self) -> QFontMetrics:
         return QFontMetrics(self._font())
+
+    def _row_font(self) -> QFont:
+        if self.labels_shown():
+            return self._font()
+        return self._font(max(MIN_FONT_PX, min(12, self.row_px - 2)))
 
     def keys_upright(self) -> bool:
         """Key labels turn upright when one of them is wider than a cell."""
@@ -149,18 +159,21 @@ class Heatmap(QWidget):
 
     def margins_without_title(self) -> tuple[int, int]:
         """(left, bottom) pixels beside and below the map for the token labels."""
-        fm = self._metrics()
-        if not self.labels_shown():
+        if not self.row_labels_shown():
             return 4, 4
-        left = max(fm.horizontalAdvance(elide(q)) for q in self.queries) + 6
+        left = max(QFontMetrics(self._row_font()).horizontalAdvance(elide(q)) for q in self.queries)
+        if not self.labels_shown():
+            return left + 6, 4
+        fm = self._metrics()
         if self.keys_upright():
-            return left, max(fm.horizontalAdvance(elide(k)) for k in self.keys) + 6
-        return left, fm.height() + 4
+            return left + 6, max(fm.horizontalAdvance(elide(k)) for k in self.keys) + 6
+        return left + 6, fm.height() + 4
 
     def margins(self) -> tuple[int, int, int]:
         """(left, top, bottom) pixels around the map for labels and title."""
         left, bottom = self.margins_without_title()
-        title = QFontMetrics(self.font()).height() * len(self._title_lines()) + TITLE_PAD
+        lines = len(self._title_lines()) if self.title else 0  # no title, no room for one
+        title = QFontMetrics(self.font()).height() * lines + TITLE_PAD
         return left, title, bottom
 
     def map_rect(self) -> QRect:
@@ -228,7 +241,7 @@ class Heatmap(QWidget):
             p.drawRect(
                 rect.left(), rect.top() + self.highlight * self.row_px, rect.width(), self.row_px
             )
-        if self.labels_shown():
+        if self.row_labels_shown():
             self._paint_labels(p, rect)
 
     def _paint_texts(self, p: QPainter) -> None:
@@ -246,13 +259,16 @@ class Heatmap(QWidget):
                 p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_labels(self, p: QPainter, rect: QRect) -> None:
-        p.setFont(self._font())
+        p.setFont(self._row_font())
         p.setPen(QColor("#222"))
-        fm = p.fontMetrics()
-        c = self.cell
         for i, q in enumerate(self.queries):
             box = QRect(0, rect.top() + i * self.row_px, rect.left() - 4, self.row_px)
             p.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, elide(q))
+        if not self.labels_shown():
+            return
+        p.setFont(self._font())
+        fm = p.fontMetrics()
+        c = self.cell
         if self.keys_upright():
             for j, k in enumerate(self.keys):
                 p.save()

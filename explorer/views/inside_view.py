@@ -28,6 +28,7 @@ from explorer.core.results import InsideResult
 from explorer.core.state import AppState, Status
 from explorer.views.heatmap import LUT, SIGNED_LUT, Heatmap
 from explorer.views.inside_stages import Panel, Stage, build_stages
+from explorer.views.scale_bar import ScaleBar
 
 LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
 MAX_CELL = 36
@@ -42,11 +43,13 @@ class PanelView(QWidget):
         super().__init__(parent)
         self.caption = QLabel()
         self.caption.setStyleSheet("color:#333;")
+        self.scale = ScaleBar()
         self.map = Heatmap(0, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.caption)
+        layout.addWidget(self.scale)
         layout.addWidget(self.map)
         layout.addStretch(1)
 
@@ -60,6 +63,7 @@ class PanelView(QWidget):
         shape = " × ".join(map(str, v.shape))
         self.caption.setText(f"<b>{panel.title}</b> <span style='color:#777'>({shape})</span>")
         self.map.set_data(v, panel.rows, panel.cols, levels, lut, panel.texts)
+        self.scale.set_scale(levels, lut)
         self.map.set_title("", f"{panel.name}: values from {levels[0]:.3g} to {levels[1]:.3g}",
                            False)  # fmt: skip
         self.map.highlight = row if panel.position_rows else None

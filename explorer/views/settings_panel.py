@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QSignalBlocker, QSize, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,6 +37,8 @@ from tinyformer.tasks.base import OPERATIONS
 from tinyformer.tasks.split import MAX_HELD_OUT
 
 TEXT_DELAY_MS = 400
+MIN_WIDTH = 318  # "Decoder-only (GPT)" whole in its box
+PANEL_WIDTH = 330
 LONG_TEXT_LINES = 2000  # longer examples (from a file) are shown, not edited in the box
 WARNING = "color:#b42318;"
 
@@ -94,7 +96,7 @@ class SettingsPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMinimumWidth(290)
+        self.setMinimumWidth(MIN_WIDTH)
         for combo in content.findChildren(QComboBox):  # long names must not widen the panel
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -116,6 +118,11 @@ class SettingsPanel(QWidget):
         state.preset_changed.connect(lambda _: self._show_preset())
         self._on_settings_changed(state.settings)
         self._on_validity_changed(state.error)
+
+    def sizeHint(self) -> QSize:
+        # A form needs no more than its narrowest comfortable width; the room a wide
+        # window has to spare goes to the maps, not to longer spin boxes.
+        return QSize(PANEL_WIDTH, super().sizeHint().height())
 
     # groups ----------------------------------------------------------------------------
 

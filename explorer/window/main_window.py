@@ -43,6 +43,7 @@ from explorer.window.files import FileActions
 from explorer.window.guard import RunGuard
 from explorer.window.keys import ShortcutKeeper
 from explorer.window.storage import SettingsStore
+from explorer.window.tab_style import CompactTabStyle
 from tinyformer.presets import resource_dir
 
 FRAME_MS = 33  # the status bar updates at ~30 fps
@@ -91,10 +92,13 @@ class MainWindow(QMainWindow):
             (self.predictions_view, "Predictions"),
             (self.inside_view, "Inside"),
             (self.embeddings_view, "Embeddings"),
-            (self.data_view, "Training data"),
+            (self.data_view, "Batch"),
             (self.compare_view, "Compare"),
         ):
             self.tabs.addTab(widget, title)
+        self.tab_style = CompactTabStyle()  # kept here: a widget does not own its style
+        self.tab_style.setParent(self)
+        self.tabs.tabBar().setStyle(self.tab_style)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.hint = FirstRunHint()
         self.hint.dismissed.connect(lambda: self.store.setValue("first_run_done", True))
