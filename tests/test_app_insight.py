@@ -4,7 +4,9 @@ run comparison, sweeps and lessons."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from explorer.core.state import Status
 from explorer.views.compare_view import COLUMNS
@@ -89,6 +91,27 @@ def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path)
     written = tab.export_time_lapse(str(tmp_path / "frames" / "lapse.png"))
     assert written == n
     assert len(list((tmp_path / "frames").glob("lapse-*.png"))) == n
+
+
+def test_the_hover_line_follows_the_time_lapse_under_a_still_mouse(window, qtbot):
+    train_to_end(qtbot, window)
+    _with_inspection(qtbot, window)
+    tab = window.attention_tab
+    window.tabs.setCurrentWidget(tab)
+    run = window.state.run
+    tab.refresh(force=True)
+    grid = tab.grid
+    m = grid.maps[0]
+    at = QPointF(m.cell_centre(1, 0))  # query 2, key 1, hovered with no button down
+    move = QMouseEvent(QEvent.Type.MouseMove, at, m.mapToGlobal(at), Qt.MouseButton.NoButton,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    QApplication.sendEvent(m, move)
+    assert "query 2" in grid.hover.text()
+    for index in (0, len(run.snapshots) // 2):
+        tab.slider.setValue(index)
+        shown = grid.map_at(m.layer, m.head).weights[1, 0]
+        assert f"step {run.snapshots[index].step}," in grid.hover.text()
+        assert f"weight {shown:.3f}" in grid.hover.text()
 
 
 # head ablation ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ MIN_FIT_CELL = 8  # below this, maps keep a readable size and the grid scrolls i
 SPACING = 10
 HEADER_PX = 24  # the line above an exported image: step and attention shown
 MARGIN = 6
+HOVER_HINT = "Hover over a cell to read its weight; over a title for its score."
 SCORE_MEANS = {
     "previous-token": "weight on the token just before (i → i − 1)",
     "induction": "weight on the token after an earlier copy of this token (i → j + 1 where "
@@ -97,7 +98,8 @@ class AttentionGrid(QWidget):
         self.caption = QLabel("")
         self.caption.setObjectName("attentionCaption")
         self.caption.setWordWrap(True)
-        self.hover = QLabel("Hover over a cell to read its weight; over a title for its score.")
+        self.hover = QLabel(HOVER_HINT)
+        self._hovered: tuple[int, int, int, int] | None = None  # layer, head, query, key
         self.hover.setObjectName("attentionHover")
         self.body = QWidget()
         self.body.setStyleSheet("background: white;")
@@ -197,6 +199,7 @@ class AttentionGrid(QWidget):
             self._shape_key = None  # the next view builds its maps again
             self._rebuild([], 0)
             self.caption.setText(self.empty)
+            self._forget_hover()
             return
         weights = view.weights[kind]  # (L, H, T_q, T_k)
         layers = self.layers()
@@ -226,6 +229,7 @@ class AttentionGrid(QWidget):
             f"{step}rows are queries (the position asking), columns are keys "
             f"(the positions looked at); each row sums to 1{hidden}."
         )
+        self._rehover()
 
     def _head_tip(self, m: Heatmap, scores: dict, chance: dict, off: bool) -> str:
         lines = [f"<b>Layer {m.layer + 1}, head {m.head + 1}</b>"]
@@ -298,11 +302,29 @@ class AttentionGrid(QWidget):
     def hover_cell(self, m: Heatmap, q: int, k: int) -> None:
         if self.view is None or self.kind() is None:
             return
+        self._hovered = (m.layer, m.head, q, k)
         w = float(m.weights[q, k])
+        step = "" if self.step is None else f"step {self.step}, "
         self.hover.setText(
-            f"layer {m.layer + 1}, head {m.head + 1}: query {q + 1} '{m.queries[q]}' → key "
-            f"{k + 1} '{m.keys[k]}': weight {w:.3f}"
+            f"{step}layer {m.layer + 1}, head {m.head + 1}: query {q + 1} '{m.queries[q]}' → "
+            f"key {k + 1} '{m.keys[k]}': weight {w:.3f}"
         )
+
+    def _rehover(self) -> None:
+        """New weights under a still mouse (a time-lapse playing, a live run): the line
+        reads the cell again, or goes back to its hint if that cell is gone."""
+        if self._hovered is None:
+            return
+        layer, head, q, k = self._hovered
+        m = self.map_at(layer, head)
+        if m is None or q >= m.weights.shape[0] or k >= m.weights.shape[1]:
+            self._forget_hover()
+        else:
+            self.hover_cell(m, q, k)
+
+    def _forget_hover(self) -> None:
+        self._hovered = None
+        self.hover.setText(HOVER_HINT)
 
     def map_at(self, layer: int, head: int) -> Heatmap | None:
         return next((m for m in self.maps if (m.layer, m.head) == (layer, head)), None)
