@@ -6,7 +6,7 @@ import csv
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from explorer.app import create_app
@@ -273,6 +273,30 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
     shown = view.result.toPlainText()
     assert "3 1 99" in shown and "unknown token '99'" in shown and "expected" not in shown
     assert view.attention.images() == [] and window._error_box is None
+
+
+def test_a_typed_answer_gets_room_for_its_attention_unless_the_split_was_set(window, qtbot):
+    window.resize(1600, 1000)
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.predictions_view)
+    view = window.predictions_view
+    before = view.split.sizes()
+    assert before[1] < 0.5 * sum(before)  # the examples have the larger share at first
+    view.input.setText("3 1 4 1 5 9 2 6 5 3")
+    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+        view.button.click()
+    upper, lower = view.split.sizes()
+    assert lower >= 0.59 * (upper + lower), (upper, lower)
+    handle = view.split.handle(1)  # dragged up by hand: the user's split stays
+    centre = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseMove(handle, centre + QPoint(0, -80))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=centre + QPoint(0, -80))
+    chosen = view.split.sizes()
+    assert chosen != [upper, lower]
+    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+        view.button.click()
+    assert view.split.sizes() == chosen
 
 
 def _close_error_box(qtbot, window) -> QMessageBox:

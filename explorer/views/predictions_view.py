@@ -29,6 +29,7 @@ RIGHT_BG = "#dafbe1"
 WRONG_BG = "#ffebe9"
 MUTED = "#8c959f"
 UNDRAWN = object()  # no key equals it: the next refresh redraws
+TYPED_SHARE = 0.6  # of the tab, for a typed answer and its attention
 
 
 def _cells(tokens: list[str], probs: list[float] | None, target: list[str] | None) -> str:
@@ -241,6 +242,9 @@ class PredictionsView(QWidget):
         split.setSizes([500, 400])
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        self.split = split
+        self._split_moved = False  # by the user: then their sizes stay
+        split.splitterMoved.connect(self._on_split_moved)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -284,6 +288,20 @@ class PredictionsView(QWidget):
         self._typed = result
         self.result.setHtml(typed_html(result, self.state.temperature))
         self.attention.set_view(result.attention, ablated=result.ablated)
+        self._make_room_for_typed()
+
+    def _make_room_for_typed(self) -> None:
+        """A typed answer's attention maps get the larger share of the tab (TYPED_SHARE),
+        unless the user has set the split by hand."""
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        if self._split_moved or total <= 0 or sizes[1] >= TYPED_SHARE * total:
+            return
+        lower = round(TYPED_SHARE * total)
+        self.split.setSizes([total - lower, lower])
+
+    def _on_split_moved(self, *_args) -> None:
+        self._split_moved = True
 
     def show_refusal(self, text: str, message: str) -> None:
         """The typed input could not be read: say why, in place of the last answer."""
