@@ -275,6 +275,26 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
     assert view.attention.images() == [] and window._error_box is None
 
 
+def test_a_typed_answer_follows_the_run_and_says_its_step(window, qtbot):
+    window.actions.step_n_box.setValue(5)
+    window.actions.step_n.trigger()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5,
+                    timeout=WAIT_MS)  # fmt: skip
+    wait_for(qtbot, window, Status.READY)
+    window.tabs.setCurrentWidget(window.predictions_view)
+    view = window.predictions_view
+    view.input.setText("3 1 4 1 5 9 2 6 5 3")
+    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+        view.button.click()
+    assert view._typed.step == 5 and "(step 5)" in view.result.toPlainText()
+    view.input.setText("1 2")  # being edited: the answer follows what was asked, not this
+    window.actions.train.trigger()
+    wait_for(qtbot, window, Status.FINISHED)
+    qtbot.waitUntil(lambda: view._typed.step == 30, timeout=WAIT_MS)
+    assert view._typed.text == "3 1 4 1 5 9 2 6 5 3"
+    assert "(step 30)" in view.result.toPlainText()
+
+
 def test_a_typed_answer_gets_room_for_its_attention_unless_the_split_was_set(window, qtbot):
     window.resize(1600, 1000)
     train_to_end(qtbot, window)

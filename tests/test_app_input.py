@@ -344,3 +344,39 @@ def test_the_train_button_keeps_its_width_as_pause(window, qtbot):
     assert button.width() == width
     window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY)
+
+
+def test_right_arrow_steps_the_inside_stages_from_the_tab_bar_of_a_finished_run(window, qtbot):
+    train_to_end(qtbot, window)
+    with qtbot.waitSignal(window.session.inside_ready, timeout=WAIT_MS):
+        window.tabs.setCurrentWidget(window.inside_view)
+    window.focus_main()  # focus on the tab bar, as after a click on a tab or a dialog
+    focus = window.focusWidget()
+    assert focus is window.tabs.tabBar()
+    view = window.inside_view
+    qtbot.keyClick(focus, Qt.Key.Key_Right)
+    qtbot.keyClick(focus, Qt.Key.Key_Right)
+    assert window.tabs.currentWidget() is view  # the tab bar did not take the arrow
+    assert view.index == 2
+    qtbot.keyClick(focus, Qt.Key.Key_Left)
+    assert view.index == 1
+    window.tabs.setCurrentWidget(window.loss_view)  # elsewhere → is Step again
+    assert window.actions.step.shortcut().toString() == "Right"
+    assert not window.actions.next_stage.isEnabled()
+
+
+def test_opening_a_tab_never_puts_the_cursor_in_its_text_box(window, qtbot):
+    train_to_end(qtbot, window)
+    predictions = window.predictions_view
+    window.tabs.setCurrentWidget(predictions)
+    predictions.input.setFocus()
+    qtbot.keyClicks(predictions.input, "3 1 4")
+    window.tabs.setCurrentWidget(window.loss_view)
+    window.state.set_setting("train", "steps", 60)  # the run may go on
+    qtbot.waitUntil(lambda: window.state.status is Status.READY, timeout=WAIT_MS)
+    window.tabs.setCurrentWidget(predictions)  # Qt would give the box its focus back
+    focus = window.focusWidget()
+    assert focus is not predictions.input
+    qtbot.keyClick(focus, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.state.run.step > 30, timeout=WAIT_MS)
+    assert predictions.input.text() == "3 1 4"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from explorer.core.state import Status
 from explorer.views.inside_stages import build_stages
@@ -104,6 +105,28 @@ def test_every_map_has_its_scale_and_its_row_labels(window, qtbot):
             if panel.position_rows:
                 assert shown.map.row_labels_shown(), f"{panel.name}: rows unlabelled"
                 assert shown.map.margins_without_title()[0] > 10
+
+
+@pytest.mark.parametrize("size", [(1024, 700), (1600, 1000)])
+def test_maps_of_tokens_stay_readable_and_in_sight(window, qtbot, size):
+    """Scores and patterns keep cells wide enough for their labels and the mask's ✕, in
+    more rows when the window is narrow; every map fits the width (no sideways scroll);
+    row labels keep a readable size even where columns are narrow features."""
+    window.resize(*size)
+    view = _inside(window, qtbot)
+    titles = [s.title for s in view.stages]
+    for title in ("Decoder layer 1, self-attention: scores",
+                  "Decoder layer 1, cross-attention: softmax, the attention pattern",
+                  "Decoder layer 1, self-attention: weighted values"):  # fmt: skip
+        view.go(titles.index(title))
+        QApplication.processEvents()
+        room = view.scroll.viewport().width()
+        for panel, shown in zip(view.shown_panels(), view.pool, strict=False):
+            if panel.token_cols:
+                assert shown.map.cell >= 14, (title, shown.map.cell)
+            right = shown.mapTo(view.body, shown.rect().topRight()).x()
+            assert right <= room, (title, panel.name, right, room)
+            assert shown.map.row_font_px() >= 11, (title, shown.map.row_font_px())
 
 
 def test_scale_bar_writes_its_ends_as_a_person_reads_them():

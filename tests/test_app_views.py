@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
 from explorer.core.state import Status
@@ -217,3 +218,19 @@ def test_the_loss_legend_says_held_out_only_when_it_is(window, qtbot):
     window.loss_view.refresh()
     legend = window.loss_view.legend.text()
     assert "held\u2011out" not in legend and "evaluation exact match" in legend
+
+
+def test_the_loss_readout_forgets_a_run_that_is_gone(window, qtbot):
+    train_to_end(qtbot, window)
+    window.tabs.setCurrentWidget(window.loss_view)
+    view = window.loss_view
+    vb = view.plot.getPlotItem().vb
+    QApplication.processEvents()
+    view._on_mouse_moved(vb.mapViewToScene(QPointF(20, 0.5)))  # what a hover sends
+    text = view.readout.text()
+    assert "(step 20)" in text and "<nobr>held\u2011out exact" in text
+    window.actions.reset.trigger()
+    qtbot.waitUntil(lambda: window.state.run is None or window.state.run.step == 0,
+                    timeout=WAIT_MS)  # fmt: skip
+    view.refresh()
+    assert "step 20" not in view.readout.text() and "Hover" in view.readout.text()

@@ -96,6 +96,7 @@ def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
         expected=None if expected is None else decode(t.task.fill(source, expected.target)),
         attention=attention,
         ablated=ablated,
+        step=t.step_count,
     )
 
 

@@ -87,6 +87,7 @@ class TypedResult:
     expected: list[str] | None
     attention: AttentionView
     ablated: frozenset = frozenset()
+    step: int = 0  # the run's step it was answered at
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ OFF_RED = QColor("#b42318")
 TITLE_PAD = 4
 MAX_LABEL_CHARS = 10  # longer tokens are cut with "…" (each keeps its own label)
 MIN_FONT_PX = 7
+LABEL_GAP = 4  # px at least between two column labels written side by side
 
 
 def colour_image(
@@ -127,7 +128,13 @@ class Heatmap(QWidget):
     # geometry ------------------------------------------------------------------------
 
     def font_px(self) -> int:
+        """The column labels' size: as large as a cell's width allows, at most 12 px."""
         return max(MIN_FONT_PX, min(12, min(self.cell, self.row_px) - 2))
+
+    def row_font_px(self) -> int:
+        """The row labels' size: as large as a row's height allows (a tokens × features
+        map has narrow columns but tall rows), at most 12 px."""
+        return max(MIN_FONT_PX, min(12, self.row_px - 2))
 
     def labels_shown(self) -> bool:
         """Labels are drawn when a cell is tall enough for a line of the smallest font;
@@ -148,14 +155,12 @@ class Heatmap(QWidget):
         return QFontMetrics(self._font())
 
     def _row_font(self) -> QFont:
-        if self.labels_shown():
-            return self._font()
-        return self._font(max(MIN_FONT_PX, min(12, self.row_px - 2)))
+        return self._font(self.row_font_px())
 
     def keys_upright(self) -> bool:
-        """Key labels turn upright when one of them is wider than a cell."""
+        """Key labels turn upright when one of them would touch its neighbours."""
         fm = self._metrics()
-        return any(fm.horizontalAdvance(elide(k)) > self.cell - 1 for k in self.keys)
+        return any(fm.horizontalAdvance(elide(k)) > self.cell - LABEL_GAP for k in self.keys)
 
     def margins_without_title(self) -> tuple[int, int]:
         """(left, bottom) pixels beside and below the map for the token labels."""

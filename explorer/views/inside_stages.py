@@ -29,6 +29,7 @@ class Panel:
     scale: str = "signed"  # "signed" (blue-white-red around 0) or "unit" (0..1)
     texts: list[list[str]] | None = None
     position_rows: bool = True  # rows are positions of the stack (the chosen one is framed)
+    token_cols: bool = False  # columns are tokens (to be read), not features
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,8 @@ def _attention_stages(r: InsideResult, stack: str, i: int, attn: str) -> list[St
     def per_head(part: str, cols: list[str], scale: str = "signed") -> list[Panel]:
         return [
             Panel(f"{key}.{part}[{h}]", f"head {h + 1}: {part}", c[f"{key}.{part}"][h],
-                  q_toks if part in ("q", "scores", "pattern", "z") else k_toks, cols, scale)
+                  q_toks if part in ("q", "scores", "pattern", "z") else k_toks, cols, scale,
+                  token_cols=part in ("scores", "pattern"))
             for h in range(heads)
         ]  # fmt: skip
 
@@ -184,14 +186,14 @@ def _output_stages(r: InsideResult) -> list[Stage]:
     # A masked model (encoder-only) guesses each position's own token, not the next one.
     masked = r.arch == "encoder-only"
     what = "token probabilities" if masked else "next-token probabilities"
-    probs = Panel("probs", what, r.probs, toks, list(r.vocab), "unit")
+    probs = Panel("probs", what, r.probs, toks, list(r.vocab), "unit", token_cols=True)
     lens_top = r.lens.argmax(-1)  # (L, T)
     lens_p = r.lens.max(-1)
     texts = [[f"{r.vocab[t]}\n{p:.2f}" for t, p in zip(row_t, row_p, strict=True)]
              for row_t, row_p in zip(lens_top, lens_p, strict=True)]  # fmt: skip
     lens = Panel("lens", "top token per layer and position", lens_p,
                  [f"layer {i + 1}" for i in range(len(r.lens))], toks, "unit", texts,
-                 position_rows=False)  # fmt: skip
+                 position_rows=False, token_cols=True)  # fmt: skip
     right = ""
     if r.targets and any(r.targets):
         hits = [r.vocab[t] == want for t, want in zip(top, r.targets, strict=True) if want]

@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -34,6 +33,14 @@ LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
 MAX_CELL = 36
 MIN_CELL = 4
 ROW_PX = 22
+LABEL_ROOM = 60  # px beside a map for its row labels
+READABLE_CELL = 14  # a map of tokens gets cells at least this wide (labels, ✕ in sight)
+FEATURE_COLS = 24  # a wider map of tokens (a large vocabulary) cannot be read cell by cell
+
+
+def _cell(width: int, panel: Panel) -> int:
+    """A cell's width for `panel` drawn `width` px wide, its row labels included."""
+    return max(MIN_CELL, min(MAX_CELL, (width - LABEL_ROOM) // max(panel.values.shape[1], 1)))
 
 
 class PanelView(QWidget):
@@ -136,11 +143,7 @@ class InsideView(QWidget):
         self.next.clicked.connect(lambda: self.go(self.index + 1))
         self.stage_box.activated.connect(self.go)
         self.source.activated.connect(lambda _: self._ask(force=True))
-        # ← and → move between stages while this tab is shown (the window lends them).
-        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda s=step: self.go(self.index + s))
+        # ← and → move between stages: the window's keys while this tab is shown.
         state.run_changed.connect(self._on_run_changed)
         self._on_run_changed(state.run)
 
@@ -248,24 +251,33 @@ class InsideView(QWidget):
         self.sentence.setText(f"{where}<br>{stage.sentence}")
         while len(self.pool) < len(stage.panels):
             self.pool.append(PanelView(self.body))
-        columns = 3 if len(stage.panels) % 3 == 0 and len(stage.panels) > 3 else min(
-            len(stage.panels), 4)  # fmt: skip
-        width = max(self.scroll.viewport().width() - 30, 200) // max(columns, 1)
+        columns, width = self._columns(stage.panels)
         row = self.position.value() - 1
         for i, view in enumerate(self.pool):
             if i >= len(stage.panels):
                 view.hide()
                 continue
             panel = stage.panels[i]
-            label_room = 60
-            cell = max(
-                MIN_CELL, min(MAX_CELL, (width - label_room) // max(panel.values.shape[1], 1))
-            )
+            cell = _cell(width, panel)
             # Wide, short panels (tokens x features) get taller rows: labels stay readable.
             view.show_panel(panel, cell, row, max(cell, min(ROW_PX, 22)))
             self.grid.addWidget(view, i // columns, i % columns)
             view.show()
         self.last_draw_ms = (time.perf_counter() - t0) * 1000
+
+    def _columns(self, panels: list[Panel]) -> tuple[int, int]:
+        """How many maps side by side, and each one's width: as many as the usual grid has
+        (3 a row for q, k, v; else up to 4) while every map whose columns are tokens keeps
+        cells wide enough to read; fewer, in more rows, on a narrow window. Maps of
+        features (embeddings, q, k, v) may have narrow cells: their columns are numbered."""
+        most = 3 if len(panels) % 3 == 0 and len(panels) > 3 else min(len(panels), 4)
+        room = max(self.scroll.viewport().width() - 30, 200)
+        for columns in range(max(most, 1), 1, -1):
+            width = room // columns
+            if all(not p.token_cols or p.values.shape[1] > FEATURE_COLS
+                   or _cell(width, p) >= READABLE_CELL for p in panels):  # fmt: skip
+                return columns, width
+        return 1, room
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from explorer.core.state import AppState
@@ -19,6 +19,7 @@ TRAIN_EXACT = "#9467bd"
 TOKEN_ACC = "#2ca02c"
 EXACT = "#d62728"
 FADED = (120, 120, 120, 70)
+READOUT_HINT = "Hover over the plot to read the values at a step."
 LOG_FLOOR = 1e-7  # a loss of exactly 0 is drawn here on the log axis, not dropped
 
 
@@ -81,7 +82,9 @@ class LossView(QWidget):
         self.log_y.setChecked(True)
         self.log_y.toggled.connect(self._on_log_toggled)
         self._set_log(True)
-        self.readout = QLabel("Hover over the plot to read the values at a step.")
+        self.readout = QLabel(READOUT_HINT)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self._readout_run: int | None = None  # the run whose values the readout shows
         self.readout.setWordWrap(True)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -137,6 +140,9 @@ class LossView(QWidget):
         if key == self._drawn:
             return
         self._drawn = key
+        if self._readout_run is not None and (run is None or run.serial != self._readout_run):
+            self._readout_run = None  # a new run: the old one's numbers would mislead
+            self.readout.setText(READOUT_HINT)
         self._draw_faded()
         history = run.history if run is not None else History()
         self._show_legend(
@@ -239,4 +245,8 @@ class LossView(QWidget):
                 i = int(np.argmin(np.abs(x - step)))
                 parts.append(f"{name} {fmt.format(y[i])} (step {int(x[i])})")
         if parts:
-            self.readout.setText("   ".join(parts))
+            self._readout_run = run.serial
+            # a value never breaks from its name or step: lines wrap between them
+            self.readout.setText(
+                " &nbsp; ".join(f"<nobr>{p.replace('-', NB_HYPHEN)}</nobr>" for p in parts)
+            )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import time
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.results import TypedResult
-from explorer.core.state import AppState, RunData
+from explorer.core.state import AppState, RunData, Status
 from explorer.views.attention_grid import AttentionGrid
 from tinyformer.model.config import DECODER_ONLY, ENCODER_ONLY
 
@@ -29,6 +30,7 @@ RIGHT_BG = "#dafbe1"
 WRONG_BG = "#ffebe9"
 MUTED = "#8c959f"
 UNDRAWN = object()  # no key equals it: the next refresh redraws
+LIVE_TYPED_S = 2.0  # while training, a typed answer is asked for again this often
 TYPED_SHARE = 0.6  # of the tab, for a typed answer and its attention
 
 
@@ -175,6 +177,7 @@ def typed_html(result: TypedResult, temperature: float) -> str:
         note = f"<span style='color:{RIGHT if ok else WRONG}'>{'Right' if ok else 'Wrong'}.</span>"
     if result.ablated:
         note += f" <span style='color:{WRONG}'>Heads off: {heads_named(result.ablated)}.</span>"
+    note += f" <span style='color:{MUTED}'>(step {result.step})</span>"
     return f"<table cellspacing='2'>{rows}</table><p>{note}</p>"
 
 
@@ -186,6 +189,7 @@ class PredictionsView(QWidget):
         self.state = state
         self._drawn = UNDRAWN
         self._typed: TypedResult | None = None
+        self._typed_asked, self._typed_asked_at = -1, 0.0  # the step asked for again, when
         self._task = None  # the task the typed input was written for
         self.header = QLabel()
         self.header.setObjectName("predictionsHeader")
@@ -266,6 +270,7 @@ class PredictionsView(QWidget):
                 self.state.temperature,
             )
         )
+        self._follow_typed(run)
         if key == self._drawn:
             return
         self._drawn = key
@@ -275,6 +280,18 @@ class PredictionsView(QWidget):
             return
         self.header.setText(header_html(run))
         self.examples.setHtml(examples_html(run, self.state.temperature))
+
+    def _follow_typed(self, run) -> None:
+        """A typed answer follows the run: asked again when the run has moved on (while
+        training, at most every LIVE_TYPED_S), so it never shows an old step's answer."""
+        typed = self._typed
+        if run is None or typed is None or run.step == typed.step or self._typed_asked == run.step:
+            return
+        now = time.monotonic()
+        if self.state.status is Status.TRAINING and now - self._typed_asked_at < LIVE_TYPED_S:
+            return
+        self._typed_asked, self._typed_asked_at = run.step, now
+        self.predict_requested.emit(typed.text)
 
     def _on_temperature_changed(self, value: float) -> None:
         with QSignalBlocker(self.temperature):

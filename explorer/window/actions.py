@@ -91,6 +91,17 @@ class WindowActions:
             "Sweep…", w.open_sweep, None, "Train a grid of settings, one run at a time"
         )
         self.keys = self._action("Keyboard shortcuts", w.show_keys, QKeySequence("F1"))
+        # The Inside tab's stages: window keys like the others (→ and ← while that tab is
+        # shown), so they work wherever focus is, the tab bar just clicked included.
+        self.next_stage = self._action(
+            "Next stage", lambda: w.inside_view.go(w.inside_view.index + 1), None,
+            "Inside tab: the next stage of the forward pass",
+        )  # fmt: skip
+        self.prev_stage = self._action(
+            "Previous stage", lambda: w.inside_view.go(w.inside_view.index - 1), None,
+            "Inside tab: the stage before",
+        )  # fmt: skip
+        self.lend_arrows(False)
         self.first_steps = self._action("First steps", w.show_first_steps)
         self.about = self._action("About", lambda: dialogs.show_about(w))
         self.lessons = self._action(
@@ -113,8 +124,15 @@ class WindowActions:
         return act
 
     def lend_arrows(self, lent: bool) -> None:
-        """While a view uses ← and → (the Inside tab's stages), Step gives up its key."""
-        self.step.setShortcut(QKeySequence() if lent else QKeySequence(Qt.Key.Key_Right))
+        """While the Inside tab is shown, → and ← move between its stages and Step gives
+        up its key; elsewhere → is Step."""
+        right, left = QKeySequence(Qt.Key.Key_Right), QKeySequence(Qt.Key.Key_Left)
+        none = QKeySequence()
+        self.step.setShortcut(none if lent else right)
+        self.next_stage.setShortcut(right if lent else none)
+        self.prev_stage.setShortcut(left if lent else none)
+        for act in (self.next_stage, self.prev_stage):
+            act.setEnabled(lent)
         self.step.setToolTip(_with_key("One optimizer update", self.step))
 
     def shortcuts(self) -> list[tuple[QKeySequence, bool]]:
@@ -130,6 +148,8 @@ class WindowActions:
             self.examples,
             self.quit,
             self.keys,
+            self.next_stage,
+            self.prev_stage,
         )
         return [(a.shortcut(), a.isEnabled()) for a in acts if not a.shortcut().isEmpty()]
 

@@ -41,7 +41,7 @@ from explorer.views.sweep_dialog import SweepDialog
 from explorer.window.actions import WindowActions
 from explorer.window.files import FileActions
 from explorer.window.guard import RunGuard
-from explorer.window.keys import ShortcutKeeper
+from explorer.window.keys import ShortcutKeeper, is_free_text
 from explorer.window.storage import SettingsStore
 from explorer.window.tab_style import CompactTabStyle
 from tinyformer.presets import resource_dir
@@ -183,6 +183,11 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, _index: int) -> None:
         # The Inside tab steps through stages with ← and →; elsewhere → is Step.
         self.actions.lend_arrows(self.tabs.currentWidget() is self.inside_view)
+        # Qt hands focus to the new page's first field when the old page had it; in a text
+        # box, Space would then type instead of train. Opening a tab is not choosing a box.
+        focus = QApplication.focusWidget()
+        if is_free_text(focus) and self.tabs.currentWidget().isAncestorOf(focus):
+            self.focus_main()
         run = self.state.run
         if self.tabs.currentWidget() is self.attention_tab and run is not None and run.step > 0:
             self.hint.dismiss()  # trained, then opened Attention: the hint has been followed
