@@ -58,6 +58,12 @@ def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
         assert not labels.shaded[r, scored].any()
         assert all(labels.shaded[r, c] for c in range(len(row)) if c not in scored)
     assert any("<mask>" in row for row in x.cells)
+    grids = [t for t in window.data_view.content.findChildren(QTableWidget) if not t.isHidden()]
+    same = [g for g in grids if g.columnCount() == grids[0].columnCount()]
+    assert len(same) >= 2  # the input, the labels: position i one above the other
+    for c in range(grids[0].columnCount()):
+        assert len({g.columnWidth(c) for g in same}) == 1
+    assert len({g.verticalHeader().width() for g in same}) == 1
 
 
 # the time-lapse -----------------------------------------------------------------------------

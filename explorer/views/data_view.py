@@ -49,6 +49,22 @@ def table_widget(table: Table) -> QTableWidget:
     return widget
 
 
+def align_columns(widgets: list[QTableWidget]) -> None:
+    """Tables of the same length share their column widths and row-label width, so that
+    position i of the input, the labels and a mask stand one above the other."""
+    by_length: dict[int, list[QTableWidget]] = {}
+    for w in widgets:
+        by_length.setdefault(w.columnCount(), []).append(w)
+    for group in by_length.values():
+        for c in range(group[0].columnCount()):
+            width = max(w.columnWidth(c) for w in group)
+            for w in group:
+                w.setColumnWidth(c, width)
+        labels = max(w.verticalHeader().sizeHint().width() for w in group)
+        for w in group:
+            w.verticalHeader().setFixedWidth(labels)
+
+
 class DataView(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,10 +104,12 @@ class DataView(QWidget):
             "model receives them. Shaded: padding, positions without loss (labels), or "
             "attention a query may not use (masks, ✕)."
         )
-        for table in self.tables:
+        widgets = [table_widget(table) for table in self.tables]
+        align_columns(widgets)
+        for table, widget in zip(self.tables, widgets, strict=True):
             title = QLabel(f"<b>{table.title}</b>: {table.sentence}")
             title.setWordWrap(True)
-            for widget in (title, table_widget(table)):
-                self.column.addWidget(widget)
-                widget.show()
+            for w in (title, widget):
+                self.column.addWidget(w)
+                w.show()
         self.column.addStretch(1)

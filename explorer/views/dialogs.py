@@ -65,7 +65,10 @@ def show_keys(parent: QWidget, actions) -> None:
     for name in ("train", "step", "step_n", "stop", "reset", "open", "save", "examples", "quit",
                  "keys"):  # fmt: skip
         act = getattr(actions, name)
-        key = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        shortcut = act.shortcut()
+        if name == "step" and shortcut.isEmpty():  # lent to the Inside tab just now
+            shortcut = QKeySequence("Right")
+        key = shortcut.toString(QKeySequence.SequenceFormat.NativeText)
         rows.append(f"<tr><td><b>{key}</b></td><td>{act.text().replace('&', '')}</td></tr>")
     text = (
         "<table cellpadding='4'>" + "".join(rows) + "</table>"
