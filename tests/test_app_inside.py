@@ -115,7 +115,7 @@ def test_maps_of_tokens_stay_readable_and_in_sight(window, qtbot, size):
     window.resize(*size)
     view = _inside(window, qtbot)
     titles = [s.title for s in view.stages]
-    for title in ("Decoder layer 1, self-attention: scores",
+    for title in ("Encoder: positions added", "Decoder layer 1, self-attention: scores",
                   "Decoder layer 1, cross-attention: softmax, the attention pattern",
                   "Decoder layer 1, self-attention: weighted values"):  # fmt: skip
         view.go(titles.index(title))

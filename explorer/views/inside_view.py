@@ -274,8 +274,9 @@ class InsideView(QWidget):
         room = max(self.scroll.viewport().width() - 30, 200)
         for columns in range(max(most, 1), 1, -1):
             width = room // columns
-            if all(not p.token_cols or p.values.shape[1] > FEATURE_COLS
-                   or _cell(width, p) >= READABLE_CELL for p in panels):  # fmt: skip
+            fits = all(LABEL_ROOM + p.values.shape[1] * MIN_CELL <= width for p in panels)
+            if fits and all(not p.token_cols or p.values.shape[1] > FEATURE_COLS
+                            or _cell(width, p) >= READABLE_CELL for p in panels):  # fmt: skip
                 return columns, width
         return 1, room
 
