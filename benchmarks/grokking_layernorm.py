@@ -4,8 +4,8 @@ itself, in plain torch, trained on tinyformer's modular split, with and without 
 The published model (TransformerLens's Grokking_Demo, Nanda et al. 2023) is one layer with
 no LayerNorm: embeddings and positions, 4 attention heads of 32, a ReLU MLP of 512, the
 unembedding read at the last of 3 tokens (a, b, =). Every weight starts N(0, 0.8/sqrt(128)),
-every bias 0, seed 999. It is trained as published: AdamW lr 1e-3, weight decay 1, betas
-(0.9, 0.98), 10 warmup steps, full batch, loss in float64. The data is tinyformer's own
+seed 999; the biases stay 0 (the demo disables them). It is trained as published: AdamW
+lr 1e-3, weight decay 1, betas (0.9, 0.98), 10 warmup steps, full batch, loss in float64. The data is tinyformer's own
 split of p = 113 (30% of the pairs trained on, a + b and b + a on the same side).
 
 --variant layernorm adds what tinyformer's blocks have and the published model lacks: a
@@ -65,6 +65,9 @@ class PublishedModel(nn.Module):
         self.W_U, self.b_U = weight(D_MODEL, P), bias(P)
         norm = (lambda: nn.LayerNorm(D_MODEL)) if layer_norm else nn.Identity
         self.norm_attn, self.norm_mlp, self.norm_final = norm(), norm(), norm()
+        for name, param in self.named_parameters():
+            if name.startswith("b_"):
+                param.requires_grad_(False)  # as in the demo: "we don't need them"
         causal = torch.ones(N_CTX, N_CTX, dtype=torch.bool).triu(1)
         self.register_buffer("blocked", causal, persistent=False)
 
