@@ -1,12 +1,13 @@
-"""Why tinyformer's run of the published grokking settings does not grok: the published model
-itself, in plain torch, trained on tinyformer's modular split, with and without LayerNorm.
+"""A control for grokking_reference.py: the published grokking model itself, in plain torch,
+trained on tinyformer's modular split, with and without LayerNorm.
 
 The published model (TransformerLens's Grokking_Demo, Nanda et al. 2023) is one layer with
 no LayerNorm: embeddings and positions, 4 attention heads of 32, a ReLU MLP of 512, the
 unembedding read at the last of 3 tokens (a, b, =). Every weight starts N(0, 0.8/sqrt(128)),
 seed 999; the biases stay 0 (the demo disables them). It is trained as published: AdamW
-lr 1e-3, weight decay 1, betas (0.9, 0.98), 10 warmup steps, full batch, loss in float64. The data is tinyformer's own
-split of p = 113 (30% of the pairs trained on, a + b and b + a on the same side).
+lr 1e-3, weight decay 1, betas (0.9, 0.98), 10 warmup steps, full batch, loss in float64.
+The data is tinyformer's own split of p = 113 (30% of the pairs trained on, a + b and b + a
+on the same side).
 
 --variant layernorm adds what tinyformer's blocks have and the published model lacks: a
 LayerNorm after each residual addition and before the unembedding (post-norm, as in
