@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from explorer.app import create_app
 from explorer.core.state import Status
 from explorer.views import dialogs
-from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+from tests.app_helpers import WAIT_MS, step_to, train_to_end, wait_for
 from tinyformer.training.runfile import load_run
 
 # the settings panel -----------------------------------------------------------------------
@@ -276,11 +276,7 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
 
 
 def test_a_typed_answer_follows_the_run_and_says_its_step(window, qtbot):
-    window.actions.step_n_box.setValue(5)
-    window.actions.step_n.trigger()
-    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5,
-                    timeout=WAIT_MS)  # fmt: skip
-    wait_for(qtbot, window, Status.READY)
+    step_to(qtbot, window, 5)
     window.tabs.setCurrentWidget(window.predictions_view)
     view = window.predictions_view
     view.input.setText("3 1 4 1 5 9 2 6 5 3")

@@ -12,9 +12,8 @@ import torch
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from explorer.core.state import Status
 from explorer.views.inside_stages import build_stages
-from tests.app_helpers import WAIT_MS, wait_for
+from tests.app_helpers import WAIT_MS, step_to
 from tinyformer.inspect.cache import run_with_cache
 from tinyformer.inspect.embeddings import aligned_projections
 
@@ -26,11 +25,7 @@ SHAPES = [
 
 
 def _inside(window, qtbot):
-    window.actions.step_n_box.setValue(5)
-    window.actions.step_n.trigger()
-    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5,
-                    timeout=WAIT_MS)  # fmt: skip
-    wait_for(qtbot, window, Status.READY)
+    step_to(qtbot, window, 5)
     with qtbot.waitSignal(window.session.inside_ready, timeout=WAIT_MS):
         window.tabs.setCurrentWidget(window.inside_view)
     return window.inside_view

@@ -69,13 +69,18 @@ def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
 # the time-lapse -----------------------------------------------------------------------------
 
 
-def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path):
+def _trained_attention_tab(qtbot, window):
+    """A finished run with its snapshots, the Attention tab shown: (tab, run)."""
     train_to_end(qtbot, window)
     _with_inspection(qtbot, window)
     tab = window.attention_tab
     window.tabs.setCurrentWidget(tab)
-    run = window.state.run
     tab.refresh(force=True)
+    return tab, window.state.run
+
+
+def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path):
+    tab, run = _trained_attention_tab(qtbot, window)
     n = len(run.snapshots)
     assert n >= 6  # every 5 of 30 steps, and step 0
     assert tab.slider.maximum() == n - 1 and tab.slider.value() == n - 1
@@ -100,12 +105,7 @@ def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path)
 
 
 def test_the_hover_line_follows_the_time_lapse_under_a_still_mouse(window, qtbot):
-    train_to_end(qtbot, window)
-    _with_inspection(qtbot, window)
-    tab = window.attention_tab
-    window.tabs.setCurrentWidget(tab)
-    run = window.state.run
-    tab.refresh(force=True)
+    tab, run = _trained_attention_tab(qtbot, window)
     grid = tab.grid
     m = grid.maps[0]
     at = QPointF(m.cell_centre(1, 0))  # query 2, key 1, hovered with no button down
