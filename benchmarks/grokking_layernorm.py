@@ -6,15 +6,16 @@ no LayerNorm: embeddings and positions, 4 attention heads of 32, a ReLU MLP of 5
 unembedding read at the last of 3 tokens (a, b, =). Every weight starts N(0, 0.8/sqrt(128)),
 seed 999; the biases stay 0 (the demo disables them). It is trained as published: AdamW
 lr 1e-3, weight decay 1, betas (0.9, 0.98), 10 warmup steps, full batch, loss in float64.
-The data is tinyformer's own split of p = 113 (30% of the pairs trained on, a + b and b + a
-on the same side).
+The data is tinyformer's own split of p = 113, 30% of the pairs trained on: a + b and b + a
+on the same side, or with --pairs ordered, split one by one as the demo does (a seeded
+split of its own, not the demo's seed-598 permutation).
 
 --variant layernorm adds what tinyformer's blocks have and the published model lacks: a
 LayerNorm after each residual addition and before the unembedding (post-norm, as in
 "Attention Is All You Need" and nn.Transformer). Nothing else changes.
 
     python benchmarks/grokking_layernorm.py [--variant published|layernorm] [--steps 20000]
-        [--threads 1]
+        [--threads 1] [--pairs unordered|ordered]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tinyformer.tasks import TaskConfig, make_task
+from tinyformer.tasks.base import PAIR_SPLITS
 from tinyformer.tasks.batching import Example
 
 P, TRAIN_FRACTION = 113, 0.3
@@ -91,15 +93,21 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20000)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--eval-every", type=int, default=250)
+    parser.add_argument(
+        "--pairs",
+        choices=PAIR_SPLITS,
+        default="unordered",
+        help="tinyformer's split (a + b and b + a together) or the published one (ordered)",
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(SEED)
     held_out = round(1 - TRAIN_FRACTION, 6)
-    task = make_task(TaskConfig("modular", vocab=P, held_out=held_out, operation="+"))
+    task = make_task(TaskConfig("modular", vocab=P, held_out=held_out, pairs=args.pairs))
     first = task.vocab.first_symbol
     x_train, y_train = tensors(task.train_set, first)
     x_held, y_held = tensors(task.held_out_set, first)
-    print(f"{args.variant}: {len(x_train):,} pairs trained on, {len(x_held):,} held out")
+    print(f"{args.variant}, {args.pairs}: {len(x_train):,} trained on, {len(x_held):,} held out")
     model = PublishedModel(layer_norm=args.variant == "layernorm")
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1.0, betas=(0.9, 0.98))
     warmup = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: min(step / 10, 1))

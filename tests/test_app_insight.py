@@ -98,6 +98,7 @@ def test_time_lapse_slider_scrubs_through_the_snapshots(window, qtbot, tmp_path)
     tab.play.click()  # the animation plays to the last snapshot, then stops
     qtbot.waitUntil(lambda: tab.slider.value() == n - 1 and not tab.timer.isActive(), timeout=5000)
     assert tab.grid.step == run.snapshots[n - 1].step
+    assert tab.live.isChecked()  # at the end it follows the run again
 
     written = tab.export_time_lapse(str(tmp_path / "frames" / "lapse.png"))
     assert written == n

@@ -151,6 +151,14 @@ def test_predictions_for_bert_sit_under_their_masked_positions(window, qtbot):
     assert "(greedy" not in window.predictions_view.header.text()
 
 
+def test_the_open_lesson_list_shows_every_title_in_full(window):
+    picker = window.lessons_panel.picker
+    metrics = picker.view().fontMetrics()
+    longest = max(metrics.horizontalAdvance(picker.itemText(i)) for i in range(picker.count()))
+    assert picker.width() < longest  # the closed picker cuts the longest title
+    assert picker.view().minimumWidth() >= longest
+
+
 @pytest.mark.slow
 def test_lesson_one_shows_its_claim_in_predictions_without_hovering(window, qtbot):
     panel = window.lessons_panel

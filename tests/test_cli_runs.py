@@ -127,7 +127,7 @@ def test_help_lists_the_new_flags(capsys):
     assert main(["train", "--help"]) == 0
     out = capsys.readouterr().out
     for flag in ("--resume", "--examples", "--held-out", "--modulus", "--train-fraction",
-                 "--weight-decay"):  # fmt: skip
+                 "--pairs", "--weight-decay"):  # fmt: skip
         assert flag in out
 
 

@@ -149,6 +149,28 @@ def test_modular_pairs_are_all_there_and_answers_right():
         assert c == (a - b) % 11
 
 
+def _pairs(examples, first):
+    return {(e.source[0] - first, e.source[2] - first) for e in examples}
+
+
+def test_a_plus_b_and_b_plus_a_are_held_out_together_unless_pairs_are_ordered():
+    together = make_task(TaskConfig("modular", vocab=13, held_out=0.7))
+    first = together.vocab.first_symbol
+    trained, held = _pairs(together.train_set, first), _pairs(together.held_out_set, first)
+    assert len(trained | held) == 169 and not trained & held
+    assert all((b, a) in trained for a, b in trained)
+
+    apart = make_task(TaskConfig("modular", vocab=13, held_out=0.7, pairs="ordered"))
+    trained, held = _pairs(apart.train_set, first), _pairs(apart.held_out_set, first)
+    assert len(trained) == 51 and len(trained | held) == 169 and not trained & held
+    assert any((b, a) in held for a, b in trained)  # one order trained, the other held out
+
+
+def test_pairs_must_be_a_known_split():
+    with pytest.raises(ValueError, match="pairs must be one of unordered, ordered"):
+        TaskConfig("modular", pairs="sorted")
+
+
 def test_full_batch_when_the_batch_covers_the_training_set():
     exp = get_preset("grokking").experiment.replace(task={"vocab": 11}, train={"batch_size": 4096})
     trainer = Trainer(exp, device="cpu")

@@ -33,6 +33,11 @@ class LessonsPanel(QWidget):
         self.picker = QComboBox()
         for i, lesson in enumerate(self.lessons, start=1):
             self.picker.addItem(f"{i}. {lesson.title}", lesson.name)
+        # The closed picker may cut a long title; its open list shows every one in full.
+        listing, metrics = self.picker.view(), self.picker.view().fontMetrics()
+        texts = [self.picker.itemText(i) for i in range(self.picker.count())]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        listing.setMinimumWidth(widest + 2 * metrics.averageCharWidth() + 2 * listing.frameWidth())
         self.text = QTextBrowser()
         self.text.setObjectName("lessonText")
         self.text.setOpenExternalLinks(True)

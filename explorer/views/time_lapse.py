@@ -10,7 +10,8 @@ SPEEDS = {"slow": 400, "normal": 150, "fast": 50}  # ms per frame, when playing 
 
 
 class TimeLapse(QObject):
-    """Live follows the newest snapshot; dragging the slider, or Play, leaves it. `moved`
+    """Live follows the newest snapshot; dragging the slider, or Play, leaves it, and Play
+    comes back to it when it reaches the end. `moved`
     asks the view to redraw at `index(n)`."""
 
     moved = Signal()
@@ -80,5 +81,6 @@ class TimeLapse(QObject):
         if self.slider.value() >= self.slider.maximum():
             self.timer.stop()
             self.play.setText("Play")
+            self.live.setChecked(True)  # at the newest snapshot: follow the run again
             return
         self.slider.setValue(self.slider.value() + 1)

@@ -8,7 +8,7 @@ from typing import NoReturn
 from tinyformer.cli.errors import UsageError
 from tinyformer.model.config import ARCHS, POSITIONALS
 from tinyformer.model.limits import MAX_EVAL_EXAMPLES
-from tinyformer.tasks.base import OPERATIONS
+from tinyformer.tasks.base import OPERATIONS, PAIR_SPLITS
 from tinyformer.training.runfile import SUFFIX
 
 
@@ -29,6 +29,7 @@ OVERRIDES = {
     "vocab_size": ("task", "vocab"),
     "modulus": ("task", "vocab"),
     "operation": ("task", "operation"),
+    "pairs": ("task", "pairs"),
     "seq_len": ("task", "seq_len"),
     "pattern": ("task", "pattern"),
     "held_out": ("task", "held_out"),
@@ -111,6 +112,12 @@ def _train_parser(train: argparse.ArgumentParser) -> None:
         type=float,
         metavar="F",
         help="fraction of the modular pairs trained on (1 - held-out)",
+    )
+    task.add_argument(
+        "--pairs",
+        choices=PAIR_SPLITS,
+        help="modular + and *: hold out a+b and b+a together (unordered, the default) or "
+        "split ordered pairs one by one, as published grokking runs do",
     )
     opt = train.add_argument_group("training")
     opt.add_argument("--batch-size", type=int)

@@ -20,6 +20,7 @@ from tinyformer.tasks.split import check_fraction, split_examples
 from tinyformer.tasks.vocab import Vocab
 
 OPERATIONS = ("+", "-", "*")
+PAIR_SPLITS = ("unordered", "ordered")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,9 @@ class TaskConfig:
         the distinct examples held out: never trained on, used for every evaluation.
     split_seed: which examples are held out.
     operation: the `modular` task's operation, "+", "-" or "*" (its modulus is `vocab`).
+    pairs: how the `modular` task splits the pairs of + and *: "unordered" holds out
+        a + b and b + a together; "ordered" splits the p * p ordered pairs one by one, as
+        the published grokking runs do (then a + b may be trained on while b + a is held out).
     """
 
     name: str = "copy"
@@ -45,6 +49,7 @@ class TaskConfig:
     held_out: float = 0.1
     split_seed: int = 0
     operation: str = "+"
+    pairs: str = "unordered"
 
     def __post_init__(self) -> None:
         for name, lo, hi in (
@@ -63,6 +68,8 @@ class TaskConfig:
             raise ValueError(
                 f"operation must be one of {' '.join(OPERATIONS)}; got {self.operation!r}"
             )
+        if self.pairs not in PAIR_SPLITS:
+            raise ValueError(f"pairs must be one of {', '.join(PAIR_SPLITS)}; got {self.pairs!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -24,7 +24,8 @@ class ModularTask(Task):
     as in "Grokking" (Power et al., 2022) and Nanda et al. (2023). A fraction `held_out`
     of the p * p pairs is never trained on; a model that only memorizes its training pairs
     gets those wrong, one that has found the rule gets them right. For + and * the split is
-    made on unordered pairs, so that a + b and b + a are held out together.
+    made on unordered pairs, so that a + b and b + a are held out together, unless
+    `cfg.pairs` is "ordered".
 
     >>> from tinyformer.tasks import TaskConfig, make_task, show
     >>> task = make_task(TaskConfig("modular", vocab=7, held_out=0.5))
@@ -45,7 +46,7 @@ class ModularTask(Task):
         super().__init__(cfg, Vocab((*(str(i) for i in range(p)), cfg.operation)))
         self.p = p
         self.op = self.vocab.first_symbol + p
-        if cfg.operation in COMMUTATIVE:
+        if cfg.operation in COMMUTATIVE and cfg.pairs == "unordered":
             # Both orders of a pair fall on the same side of the split: otherwise a model
             # that only memorized would answer b + a from a + b, and look half right.
             pairs = [(a, b) for a in range(p) for b in range(a, p)]
