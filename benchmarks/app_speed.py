@@ -54,7 +54,7 @@ def in_app(
     window.state.set_setting("train", "steps", steps)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     window.tabs.setCurrentIndex(titles.index(tab))
-    window.session.new_run(window.state.experiment)
+    window.state.live.new_run(window.state.experiment)
 
     clock, gaps, marks = QElapsedTimer(), [], {}
     probe = QTimer()
@@ -68,7 +68,7 @@ def in_app(
 
     def on_status(status) -> None:  # the state lives in the GUI thread
         if status.value == "ready" and "start" not in marks:
-            window.session.train()
+            window.state.train()
         elif status.value == "training":
             marks["start"] = time.perf_counter()
             clock.start()
@@ -81,7 +81,7 @@ def in_app(
             QTimer.singleShot(200, window.close)
 
     probe.timeout.connect(on_probe)
-    window.state.status_changed.connect(on_status)
+    window.state.live.status_changed.connect(on_status)
     app.exec()
     lateness = np.maximum(np.asarray(gaps[1:], dtype=float) - 10.0, 0.0)
     return steps / (marks["stop"] - marks["start"]), lateness

@@ -49,7 +49,7 @@ def main() -> None:
     from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
 
     from explorer.app import create_app
-    from explorer.core.state import Status
+    from explorer.core.status import Status
 
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
@@ -84,7 +84,7 @@ def main() -> None:
             window.on_reset()
             return
         if state.status in (Status.NO_RUN, Status.READY):
-            window.session.train()
+            state.train()
         if now >= args.minutes * 60:
             finish()
 

@@ -51,7 +51,7 @@ class Driver:
         self.settle(0.2)
 
     def train(self) -> None:
-        from explorer.core.state import Status
+        from explorer.core.status import Status
 
         self.w.actions.train.trigger()
         self.wait(lambda: self.w.state.status is Status.FINISHED)
@@ -204,8 +204,8 @@ def main() -> None:
     from explorer.app import create_app
     from explorer.views import dialogs
 
-    dialogs.confirm = lambda *a, **k: "discard"  # a scripted session discards without asking
-    dialogs.ask_save = lambda *a, **k: "discard"
+    # A scripted session discards without asking.
+    dialogs.ask = lambda parent, question, on_answer: on_answer("discard")
     app, window = create_app()
     window.hint.hide()  # the first-run hint: shown once to a new user, not in every picture
     width, height = map(int, args.size.split("x"))

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     if parsed.check:
         from PySide6.QtCore import QTimer
 
-        window.session.worker.warmed_up.connect(window.close)
+        window.state.live.warmed_up.connect(lambda _: window.close())
         QTimer.singleShot(CHECK_TIMEOUT_MS, lambda: app.exit(1))
     return app.exec()
 

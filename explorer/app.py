@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from explorer.core.app_model import AppModel
 from explorer.core.session import TrainingSession
-from explorer.core.state import AppState
 from explorer.window.main_window import MainWindow
 from tinyformer.presets import resource_dir
 
@@ -27,8 +27,8 @@ def create_app(run_path: str | None = None, store: QSettings | None = None):
     app.setWindowIcon(QIcon(str(resource_dir("icons") / "tinyformer.svg")))
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
     store = store if store is not None else QSettings()
-    state = AppState()
-    session = TrainingSession(state)
+    state = AppModel()
+    session = TrainingSession(state.live)
     window = MainWindow(state, session, store)
     for message in window.storage.restore_settings():  # a damaged entry never stops the app
         window.statusBar().showMessage(message, 15000)
@@ -37,5 +37,5 @@ def create_app(run_path: str | None = None, store: QSettings | None = None):
     # hold the GIL meanwhile; the long-lived start-up objects need never be walked again.
     gc.freeze()
     if run_path is not None:
-        window.open_run(run_path)  # a missing or broken file comes back as an error dialog
+        state.open_run(run_path)  # a missing or broken file comes back as an error dialog
     return app, window

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.core.state import Status
+from explorer.core.status import Status
 
 WAIT_MS = 20_000
 
@@ -23,3 +23,35 @@ def step_to(qtbot, win, n: int) -> None:
     qtbot.waitUntil(lambda: win.state.run is not None and win.state.run.step == n,
                     timeout=WAIT_MS)  # fmt: skip
     wait_for(qtbot, win, Status.READY)
+
+
+def step_once(qtbot, win) -> None:
+    """Step (→) once, then wait until the worker is idle."""
+    step = 0 if win.state.run is None else win.state.run.step
+    win.actions.step.trigger()
+    qtbot.waitUntil(lambda: win.state.run is not None and win.state.run.step == step + 1,
+                    timeout=WAIT_MS)  # fmt: skip
+    wait_for(qtbot, win, Status.READY)
+
+
+def no_steps_for(qtbot, win, ms: int = 300) -> int:
+    """The worker makes no step for `ms` (nothing more may arrive); the step it is at."""
+    step = win.session.worker.trainer.step_count
+    qtbot.wait(ms)
+    assert win.session.worker.trainer.step_count == step
+    return step
+
+
+def answer_with(monkeypatch, reply_for):
+    """Answer every question with `reply_for(question)` ("save", "discard", "cancel"), at
+    once; the questions asked, in order."""
+    from explorer.views import dialogs
+
+    asked = []
+
+    def ask(parent, question, on_answer):
+        asked.append(question)
+        on_answer(reply_for(question))
+
+    monkeypatch.setattr(dialogs, "ask", ask)
+    return asked

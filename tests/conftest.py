@@ -40,33 +40,39 @@ def private_qsettings(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_unexpected_questions(monkeypatch):
-    """A modal question no test arranged for fails the test instead of hanging it."""
+    """A question no test arranged for fails the test instead of waiting for an answer."""
     from explorer.views import dialogs
 
-    def unexpected(*args, **kwargs):
-        raise AssertionError(f"unexpected dialog: {args[1:]}")
+    def unexpected(parent, question, on_answer):
+        raise AssertionError(f"unexpected question: {question}")
 
-    monkeypatch.setattr(dialogs, "confirm", unexpected)
-    monkeypatch.setattr(dialogs, "ask_save", unexpected)
+    monkeypatch.setattr(dialogs, "ask", unexpected)
 
 
 @pytest.fixture
 def window(qtbot, monkeypatch):
-    """The app on a tiny copy experiment that trains in well under a second."""
+    """The app on a tiny copy experiment that trains in well under a second. Questions are
+    answered at once, as `answers` says: "confirm" (True: the question's yes, False:
+    Cancel, or a reply word) for questions before a run is discarded, "save" for Quit."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
     from explorer.app import create_app
     from explorer.views import dialogs
 
-    answers = {"confirm": True, "save": "discard", "asked": []}
+    answers = {"confirm": True, "save": "discard", "asked": [], "texts": []}
 
-    def confirm(parent, title, text, yes="Discard"):
-        answers["asked"].append(title)
-        return "discard" if answers["confirm"] else "cancel"
+    def ask(parent, question, on_answer):
+        answers["asked"].append(question.title)
+        answers["texts"].append(question.text)
+        reply = answers["save"] if question.kind == "save" else answers["confirm"]
+        if isinstance(reply, bool):
+            reply = "discard" if reply else "cancel"
+        on_answer(reply)
 
-    monkeypatch.setattr(dialogs, "confirm", confirm)
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: answers["save"])
+    monkeypatch.setattr(dialogs, "ask", ask)
 
-    _, win = create_app()
-    qtbot.addWidget(win)
+    _, win = create_app()  # closed here, not by qtbot: its Quit may wait for a pause
     state = win.state
     state.load_preset("copy")
     state.set_settings("model", {"d_model": 16, "n_heads": 2, "d_ff": 32})
@@ -76,5 +82,9 @@ def window(qtbot, monkeypatch):
     )
     win.answers = answers
     yield win
-    win.close()
-    assert not win.session.thread.isRunning()
+    answers["save"] = "discard"
+    monkeypatch.setattr(dialogs, "ask", ask)  # whatever the test answered with
+    win.close()  # while training, the quit question waits for the pause: then it closes
+    qtbot.waitUntil(lambda: not win.session.thread.isRunning(), timeout=20_000)
+    win.deleteLater()  # gone before the next test: its keys must not answer there
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

@@ -10,9 +10,15 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from explorer.app import create_app
-from explorer.core.state import Status
-from explorer.views import dialogs
-from tests.app_helpers import WAIT_MS, step_to, train_to_end, wait_for
+from explorer.core.status import Status
+from tests.app_helpers import (
+    WAIT_MS,
+    answer_with,
+    no_steps_for,
+    step_to,
+    train_to_end,
+    wait_for,
+)
 from tinyformer.training.runfile import load_run
 
 # the settings panel -----------------------------------------------------------------------
@@ -109,9 +115,7 @@ def test_pause_takes_effect_within_a_chunk(window, qtbot):
     paused_at = window.session.worker.trainer.step_count
     assert window.state.run.step <= paused_at
     qtbot.waitUntil(lambda: window.state.run.step == paused_at, timeout=2000)
-    with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=300):
-        pass  # nothing more may arrive
-    assert window.session.worker.trainer.step_count == paused_at
+    assert no_steps_for(qtbot, window) == paused_at  # nothing more may arrive
     assert window.state.run.step == paused_at < 100_000
     assert window.actions.train.text() == "Train"
 
@@ -129,9 +133,7 @@ def test_step_makes_exactly_one_update(window, qtbot):
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run.step == 7, timeout=WAIT_MS)
     wait_for(qtbot, window, Status.READY)
-    with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=200):
-        pass  # and not one step more
-    assert window.session.worker.trainer.step_count == 7
+    assert no_steps_for(qtbot, window, 200) == 7  # and not one step more
     assert len(window.state.run.history.steps["loss"]) == 7
 
 
@@ -155,7 +157,7 @@ def test_reset_starts_again_and_fades_the_old_curve(window, qtbot):
     )
     wait_for(qtbot, window, Status.READY)
     assert window.state.run.step == 0
-    assert window.state.faded == [old.history]
+    assert window.state.live.earlier == [old.history]
     window.loss_view.refresh()
     assert len(window.loss_view.faded) == 1 and window.loss_view.points() == 0
     window.actions.step.trigger()
@@ -173,7 +175,7 @@ def test_stop_ends_the_run_where_it_is(window, qtbot):
     wait_for(qtbot, window, Status.FINISHED)
     assert window.state.run.last_eval.step == 6
     # the worker's run is the one the window shows: it ends at 6 of 6, not 6 of 30
-    window._on_frame(force=True)
+    window.status_redraw.now()
     assert window.status_labels["step"].text() == "step 6/6"
     assert (window.progress.value(), window.progress.maximum()) == (6, 6)
     assert window.state.run.experiment.train.steps == 6
@@ -259,15 +261,15 @@ def test_predictions_appear_and_typed_input_is_answered(window, qtbot):
     text = view.examples.toPlainText()
     assert "teacher-forced" in text and "greedy" in text and "Step 30" in view.header.text()
     view.input.setText("3 1 4 1 5 9 2 6 5 3")
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.typed_answered, timeout=WAIT_MS):
         view.button.click()
     assert "expected" in view.result.toPlainText()
     assert len(view.attention.images()) > 0
     # a typo is said where it was typed: no dialog, and the last answer does not linger
     view.input.setText("3 1 99")
     with (
-        qtbot.assertNotEmitted(window.session.errored),
-        qtbot.waitSignal(window.session.input_refused, timeout=WAIT_MS),
+        qtbot.assertNotEmitted(window.state.live.errored),
+        qtbot.waitSignal(window.state.live.input_refused, timeout=WAIT_MS),
     ):
         view.button.click()
     shown = view.result.toPlainText()
@@ -280,7 +282,7 @@ def test_a_typed_answer_follows_the_run_and_says_its_step(window, qtbot):
     window.tabs.setCurrentWidget(window.predictions_view)
     view = window.predictions_view
     view.input.setText("3 1 4 1 5 9 2 6 5 3")
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.typed_answered, timeout=WAIT_MS):
         view.button.click()
     assert view._typed.step == 5 and "(step 5)" in view.result.toPlainText()
     view.input.setText("1 2")  # being edited: the answer follows what was asked, not this
@@ -299,7 +301,7 @@ def test_a_typed_answer_gets_room_for_its_attention_unless_the_split_was_set(win
     before = view.split.sizes()
     assert before[1] < 0.5 * sum(before)  # the examples have the larger share at first
     view.input.setText("3 1 4 1 5 9 2 6 5 3")
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.typed_answered, timeout=WAIT_MS):
         view.button.click()
     upper, lower = view.split.sizes()
     assert lower >= 0.59 * (upper + lower), (upper, lower)
@@ -310,7 +312,7 @@ def test_a_typed_answer_gets_room_for_its_attention_unless_the_split_was_set(win
     qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=centre + QPoint(0, -80))
     chosen = view.split.sizes()
     assert chosen != [upper, lower]
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.typed_answered, timeout=WAIT_MS):
         view.button.click()
     assert view.split.sizes() == chosen
 
@@ -353,7 +355,7 @@ def test_save_open_and_export(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "run.tfrun"
     answers = iter([str(path), str(tmp_path / "loss.csv"), str(tmp_path / "view.png")])
     monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: next(answers))
-    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.saved, timeout=WAIT_MS):
         window.actions.save.trigger()  # File → Save run…
     assert load_run(path).step_count == 30 and not window.state.run.unsaved
     window.state.load_preset("reverse")  # different settings, then open the saved run
@@ -389,7 +391,9 @@ def test_closing_while_training_stops_the_thread(window, qtbot):
     qtbot.waitUntil(
         lambda: window.state.run is not None and window.state.run.step > 3, timeout=WAIT_MS
     )
-    assert window.close()
+    window.close()  # the question comes once training has paused; "discard" closes
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT_MS)
+    assert window.answers["asked"] == ["Unsaved run"]
     assert not window.session.thread.isRunning()
 
 
@@ -402,7 +406,7 @@ def test_closing_with_an_unsaved_run_can_be_cancelled(window, qtbot):
 
 
 def test_last_settings_are_remembered(qtbot, monkeypatch):
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: "discard")
+    answer_with(monkeypatch, lambda question: "discard")
     _, first = create_app()
     qtbot.addWidget(first)
     first.state.load_preset("sort")
@@ -420,7 +424,7 @@ def test_a_run_given_on_the_command_line_is_opened(qtbot, tmp_path, monkeypatch)
     from tinyformer.training.runfile import save_run
     from tinyformer.training.trainer import Trainer
 
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: "discard")
+    answer_with(monkeypatch, lambda question: "discard")
     exp = get_preset("copy").experiment.replace(
         model={"d_model": 16, "n_heads": 2}, train={"steps": 5, "eval_size": 8}
     )

@@ -10,9 +10,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QToolBar
 
 from explorer.app import create_app
-from explorer.core.state import Status
-from explorer.views import dialogs
-from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+from explorer.core.status import Status
+from tests.app_helpers import WAIT_MS, answer_with, no_steps_for, train_to_end, wait_for
 
 
 def _type_into(qtbot, box, text: str) -> None:
@@ -65,7 +64,7 @@ def test_typing_300_into_steps_after_a_run_ends_trains_on_with_no_dialog(window,
 def test_typing_30_into_hidden_size_does_not_touch_heads_on_the_way(window, qtbot):
     window.state.set_settings("model", {"d_model": 16, "n_heads": 4})
     seen = []
-    window.state.settings_changed.connect(lambda s: seen.append(dict(s["model"])))
+    window.state.form.settings_changed.connect(lambda s: seen.append(dict(s["model"])))
     _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "30")
     assert [(m["d_model"], m["n_heads"]) for m in seen] == [(30, 3)]  # one edit, at the end
     assert "Heads set to 3" in window.settings_panel.heads_note.text()
@@ -73,7 +72,7 @@ def test_typing_30_into_hidden_size_does_not_touch_heads_on_the_way(window, qtbo
 
 def test_a_lesson_after_a_finished_run_kept_in_compare_asks_nothing(window, qtbot):
     train_to_end(qtbot, window)
-    assert window.state.runs and window.state.run.kept_step == window.state.run.step
+    assert window.state.compare.records and window.state.run.kept_step == window.state.run.step
     buttons = window.lessons_panel.load_buttons()
     buttons[0].click()
     assert window.answers["asked"] == []
@@ -81,65 +80,60 @@ def test_a_lesson_after_a_finished_run_kept_in_compare_asks_nothing(window, qtbo
     assert window.state.run is None
 
 
-def test_a_cancelled_question_leaves_form_views_and_run_as_they_were(window, qtbot):
+def test_a_cancelled_question_leaves_form_views_and_run_as_they_were(window, qtbot, monkeypatch):
     window.actions.step_n_box.setValue(7)
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 7)
     wait_for(qtbot, window, Status.READY)
     run, settings = window.state.run, window.state.settings
     window.tabs.setCurrentWidget(window.data_view)
-    window.data_view.refresh()
+    qtbot.waitUntil(lambda: window.data_view.tables != [], timeout=WAIT_MS)
     tables = window.data_view.tables
     seen = {}
 
-    def refuse(parent, title, text, yes="Discard"):
+    def refuse(question):
         # what the user sees behind the question: nothing has changed yet
         seen["task"] = window.state.settings["task"]["name"]
         seen["combo"] = window.settings_panel.preset.currentData()
-        window.data_view.refresh()
         seen["tables"] = window.data_view.tables
         return "cancel"
 
-    window.answers["confirm"] = False
-    dialogs_confirm = dialogs.confirm
-    dialogs.confirm = refuse
-    try:
-        lessons = window.lessons_panel.lessons
-        other = next(i for i, x in enumerate(lessons) if x.presets[0].startswith("induction"))
-        window.lessons_panel.picker.setCurrentIndex(other)  # a lesson on another task
-        window.lessons_panel.load_buttons()[0].click()
-    finally:
-        dialogs.confirm = dialogs_confirm
+    answer_with(monkeypatch, refuse)
+    lessons = window.lessons_panel.lessons
+    other = next(i for i, x in enumerate(lessons) if x.presets[0].startswith("induction"))
+    window.lessons_panel.picker.setCurrentIndex(other)  # a lesson on another task
+    window.lessons_panel.load_buttons()[0].click()
     assert seen == {"task": "copy", "combo": "copy", "tables": tables}
     assert window.state.run is run and window.state.settings == settings
     assert window.settings_panel.preset.currentData() == "copy"
     assert window.tabs.currentWidget() is window.data_view  # the lesson's view did not open
+    assert window.data_view.tables is tables
 
 
 def test_training_waits_while_a_question_is_open_and_goes_on_if_cancelled(window, qtbot):
+    """The question is held open (answered later, as a person does): no step meanwhile,
+    and Space pressed meanwhile does nothing."""
+    from explorer.views import dialogs
+
     window.state.set_setting("train", "steps", 100_000)
     window.actions.train.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
-    seen = {}
-
-    def answer(parent, text):
-        seen["status"] = window.state.status
-        qtbot.waitUntil(lambda: window.state.status is Status.READY, timeout=WAIT_MS)
-        seen["step"] = window.session.worker.trainer.step_count
-        with qtbot.assertNotEmitted(window.session.worker.events_ready, wait=300):
-            pass  # no step while the question is open
-        seen["later"] = window.session.worker.trainer.step_count
-        return "cancel"
-
-    dialogs_ask = dialogs.ask_save
-    dialogs.ask_save = answer
+    held = []
+    dialogs_ask = dialogs.ask
+    dialogs.ask = lambda parent, question, on_answer: held.append(on_answer)
     try:
-        assert not window.close()
+        window.close()
+        qtbot.waitUntil(lambda: held != [], timeout=WAIT_MS)  # asked once paused
     finally:
-        dialogs.ask_save = dialogs_ask
-    assert seen["status"] in (Status.PAUSING, Status.READY)
-    assert seen["later"] == seen["step"]  # no step was taken while the question was open
+        dialogs.ask = dialogs_ask
+    assert window.state.status is Status.READY and window.isVisible()
+    window.tabs.setFocus()
+    qtbot.keyClick(window.tabs, Qt.Key.Key_Space)  # goes nowhere while the question is open
+    assert window.state.status is Status.READY
+    step = no_steps_for(qtbot, window)
+    held[0]("cancel")
     wait_for(qtbot, window, Status.TRAINING)  # cancelled: it trains on
+    qtbot.waitUntil(lambda: window.state.run.step > step, timeout=WAIT_MS)
     window.actions.train.trigger()
     wait_for(qtbot, window, Status.READY)
 
@@ -157,8 +151,8 @@ def test_preset_label_and_window_title_tell_the_truth(window, qtbot, tmp_path):
     window.state.set_settings("train", {"steps": 10, "eval_size": 16})
     train_to_end(qtbot, window)
     assert window.isWindowModified()
-    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
-        window.session.save(str(tmp_path / "mine.tfrun"))
+    with qtbot.waitSignal(window.state.live.saved, timeout=WAIT_MS):
+        window.state.live.save(str(tmp_path / "mine.tfrun"))
     assert window.windowTitle().startswith("mine.tfrun") and not window.isWindowModified()
 
 
@@ -237,83 +231,76 @@ def test_save_first_saves_then_goes_on(window, qtbot, tmp_path, monkeypatch):
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5)
     wait_for(qtbot, window, Status.READY)
-    asked = []
-    monkeypatch.setattr(
-        dialogs, "confirm", lambda parent, title, text, yes: asked.append(text) or "save"
-    )
+    asked = answer_with(monkeypatch, lambda question: "save")
     target = tmp_path / "kept.tfrun"
     monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(target))
-    with qtbot.waitSignal(window.session.saved, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.saved, timeout=WAIT_MS):
         window.state.load_preset("article")
-    assert asked == ["Changing 10 settings discards the unsaved run (copy, step 5)."]
-    assert target.is_file() and window.state.preset == "article" and window.state.run is None
+    assert [q.text for q in asked] == [
+        "Changing 10 settings discards the unsaved run (copy (modified), step 5)."
+    ]
+    qtbot.waitUntil(lambda: window.state.preset == "article", timeout=WAIT_MS)
+    assert target.is_file() and window.state.run is None
 
 
-def test_the_quit_question_names_the_step_training_paused_at(window, qtbot):
+def test_the_quit_question_names_the_step_training_paused_at(window, qtbot, monkeypatch):
     window.state.set_setting("train", "steps", 100_000)
     window.actions.train.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
     asked = []
 
-    def answer(parent, text):
-        asked.append((text, window.state.run.step, window.state.status))
+    def answer(question):
+        asked.append((question.text, window.state.run.step, window.state.status))
         return "cancel"
 
-    dialogs_ask = dialogs.ask_save
-    dialogs.ask_save = answer
-    try:
-        assert not window.close()
-    finally:
-        dialogs.ask_save = dialogs_ask
+    answer_with(monkeypatch, answer)
+    window.close()
+    qtbot.waitUntil(lambda: asked != [], timeout=WAIT_MS)
     text, step, status = asked[0]
     assert status is Status.READY and f"step {step})" in text
+    assert window.isVisible()
+    wait_for(qtbot, window, Status.TRAINING)  # cancelled: it trains on
     window.on_stop()
-    wait_for(qtbot, window, Status.READY)
+    wait_for(qtbot, window, Status.FINISHED)
 
 
-def test_reset_while_training_asks_with_the_run_paused_and_cancel_trains_on(window, qtbot):
+def test_reset_while_training_asks_with_the_run_paused_and_cancel_trains_on(
+    window, qtbot, monkeypatch
+):
     window.state.set_setting("train", "steps", 100_000)
     window.actions.train.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step > 5)
     assert window.actions.reset.isEnabled()
     run, seen = window.state.run, {}
 
-    def answer(parent, title, text, yes="Discard"):
-        seen["status"], seen["text"] = window.state.status, text
+    def answer(question):
+        seen["status"], seen["text"] = window.state.status, question.text
         return "cancel"
 
-    dialogs_confirm = dialogs.confirm
-    dialogs.confirm = answer
+    answer_with(monkeypatch, answer)
     box = window.settings_panel.widgets[("model", "d_model")]
     box.setFocus()  # Ctrl+R from a focused number box
-    try:
-        qtbot.keyClick(box, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    finally:
-        dialogs.confirm = dialogs_confirm
+    qtbot.keyClick(box, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "text" in seen, timeout=WAIT_MS)
     assert seen["status"] is Status.READY and "step" in seen["text"]  # paused, then asked
     assert window.state.run is run
     wait_for(qtbot, window, Status.TRAINING)  # cancelled: it trains on
-    window.answers["confirm"] = True
+    answer_with(monkeypatch, lambda question: "discard")
     window.actions.reset.trigger()  # answered "discard": a fresh run
     qtbot.waitUntil(lambda: window.state.run is not run and window.state.run is not None)
     wait_for(qtbot, window, Status.READY)
     assert window.state.run.step == 0
 
 
-def test_the_question_names_the_edit_that_would_discard_the_run(window, qtbot):
+def test_the_question_names_the_edit_that_would_discard_the_run(window, qtbot, monkeypatch):
     window.actions.step_n_box.setValue(5)
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 5)
     wait_for(qtbot, window, Status.READY)
-    window.answers["confirm"] = False
-    seen = []
-    dialogs_confirm = dialogs.confirm
-    dialogs.confirm = lambda parent, title, text, yes="Discard": seen.append(text) or "cancel"
-    try:
-        _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "32")
-        window.settings_panel.widgets[("model", "causal")].click()
-    finally:
-        dialogs.confirm = dialogs_confirm
+    asked = answer_with(monkeypatch, lambda question: "cancel")
+    _type_into(qtbot, window.settings_panel.widgets[("model", "d_model")], "32")
+    window.settings_panel.widgets[("model", "causal")].click()
+    seen = [q.text for q in asked]
     assert seen[0].startswith("Changing Hidden size from 16 to 32 discards the unsaved run")
     assert seen[1].startswith("Changing Causal mask in the decoder from on to off discards")
     assert window.settings_panel.widgets[("model", "d_model")].value() == 16  # cancelled
@@ -348,7 +335,7 @@ def test_the_train_button_keeps_its_width_as_pause(window, qtbot):
 
 def test_right_arrow_steps_the_inside_stages_from_the_tab_bar_of_a_finished_run(window, qtbot):
     train_to_end(qtbot, window)
-    with qtbot.waitSignal(window.session.inside_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.inside_read, timeout=WAIT_MS):
         window.tabs.setCurrentWidget(window.inside_view)
     window.focus_main()  # focus on the tab bar, as after a click on a tab or a dialog
     focus = window.focusWidget()

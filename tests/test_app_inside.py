@@ -26,7 +26,7 @@ SHAPES = [
 
 def _inside(window, qtbot):
     step_to(qtbot, window, 5)
-    with qtbot.waitSignal(window.session.inside_ready, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.inside_read, timeout=WAIT_MS):
         window.tabs.setCurrentWidget(window.inside_view)
     return window.inside_view
 
@@ -194,8 +194,8 @@ def test_a_typo_in_your_input_is_said_in_the_tab(window, qtbot):
     view = _inside(window, qtbot)
     view.typed.setText("3 1 99")
     with (
-        qtbot.assertNotEmitted(window.session.errored),
-        qtbot.waitSignal(window.session.input_refused, timeout=WAIT_MS),
+        qtbot.assertNotEmitted(window.state.live.errored),
+        qtbot.waitSignal(window.state.live.input_refused, timeout=WAIT_MS),
     ):
         qtbot.keyClick(view.typed, Qt.Key.Key_Return)
     assert "unknown token '99'" in view.sentence.text() and window._error_box is None

@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from explorer.core.state import Status
+from explorer.core.status import Status
 from explorer.views.compare_view import COLUMNS
 from explorer.views.sweep_dialog import parse_values, sweep_jobs
 from tests.app_helpers import WAIT_MS, train_to_end, wait_for
@@ -25,9 +25,16 @@ def _with_inspection(qtbot, window):
 # training data ------------------------------------------------------------------------------
 
 
-def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
+def _tables(qtbot, window):
+    """The Batch tab's tables for the settings as they are (built in the worker)."""
+    view = window.data_view
+    qtbot.waitUntil(lambda: view._drawn == window.state.experiment, timeout=WAIT_MS)
+    return view.tables
+
+
+def test_training_data_view_shows_the_real_batch_for_each_architecture(window, qtbot):
     window.tabs.setCurrentWidget(window.data_view)
-    window.data_view.refresh()
+    _tables(qtbot, window)
     titles = [t.title for t in window.data_view.tables]
     assert titles[:3] == ["Encoder input (src)", "Decoder input (tgt)", "Labels"]
     assert any(t.sentence.startswith("Causal mask") for t in window.data_view.tables)
@@ -37,8 +44,7 @@ def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
     assert [row[:-1] for row in labels.cells] == [row[1:] for row in tgt.cells]
 
     window.state.set_setting("model", "arch", "decoder-only")
-    window.data_view.refresh()
-    tables = window.data_view.tables
+    tables = _tables(qtbot, window)
     assert tables[0].title == "Input (x)"
     labels = tables[1]
     assert labels.title == "Labels"
@@ -50,7 +56,7 @@ def test_training_data_view_shows_the_real_batch_for_each_architecture(window):
 
     window.state.set_setting("model", "arch", "encoder-only")
     window.state.set_setting("task", "name", "masked")
-    window.data_view.refresh()
+    _tables(qtbot, window)
     labels = next(t for t in window.data_view.tables if t.title == "Labels")
     x = window.data_view.tables[0]
     for r, row in enumerate(labels.cells):  # loss only where a position was chosen
@@ -135,7 +141,7 @@ def test_switching_a_head_off_changes_the_output_and_back_restores_it(window, qt
     heatmap = tab.grid.maps[0]
     layer, head = heatmap.layer, heatmap.head
     qtbot.mouseClick(heatmap, Qt.MouseButton.LeftButton, pos=heatmap.cell_centre(2, 2))
-    assert window.state.ablated == {("cross", layer, head)}
+    assert window.state.ablated == {f"decoder.{layer}.cross.{head}"}
     qtbot.waitUntil(
         lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
     )
@@ -180,7 +186,7 @@ def test_finished_runs_are_listed_and_overlaid(window, qtbot):
     assert compare.runs.count() == 2
     assert [len(c.xData) for c in compare.loss_plot.listDataItems()] == [30, 30]
     legend = [label.text for _, label in compare.legend.items]
-    assert legend == [r.name for r in window.state.runs]
+    assert legend == [r.name for r in window.state.compare.records]
     assert compare.table.rowCount() == 2
     layers = [compare.table.item(r, COLUMNS.index("layers")).text() for r in range(2)]
     assert layers == ["1", "2"]
@@ -211,13 +217,13 @@ def test_a_sweep_trains_each_run_and_plots_it(window, qtbot):
     dialog.first.setCurrentText("layers")
     dialog.first_values.setText("1, 2")
     dialog.second.setCurrentIndex(0)
-    with qtbot.waitSignal(window.session.sweep_finished, timeout=WAIT_MS) as finished:
+    with qtbot.waitSignal(window.state.live.sweep_finished, timeout=WAIT_MS) as finished:
         dialog.start.click()
         assert window.state.status is Status.SWEEPING
         assert not window.actions.train.isEnabled()
-    assert finished.args == [False]
-    assert [r.name for r in window.state.runs] == ["1. layers=1", "2. layers=2"]
-    assert all(r.step == 30 and r.final is not None for r in window.state.runs)
+    assert finished.args[0].cancelled is False and finished.args[0].done == 2
+    assert [r.name for r in window.state.compare.records] == ["1. layers=1", "2. layers=2"]
+    assert all(r.step == 30 and r.final is not None for r in window.state.compare.records)
     assert len(dialog.plot.listDataItems()) == 1
     assert list(dialog.plot.listDataItems()[0].xData) == [1, 2]
     assert window.state.status is Status.NO_RUN and window.actions.train.isEnabled()
@@ -233,10 +239,10 @@ def test_a_cancelled_sweep_leaves_no_partial_run_and_no_thread(window, qtbot):
     dialog.second.setCurrentIndex(0)
     dialog.start.click()
     qtbot.waitUntil(lambda: "step" in dialog.progress.format(), timeout=WAIT_MS)
-    with qtbot.waitSignal(window.session.sweep_finished, timeout=WAIT_MS) as finished:
+    with qtbot.waitSignal(window.state.live.sweep_finished, timeout=WAIT_MS) as finished:
         dialog.cancel.click()
-    assert finished.args == [True]
-    assert window.state.runs == []  # the unfinished run is not listed as finished
+    assert finished.args[0].cancelled is True
+    assert window.state.compare.records == []  # the unfinished run is not listed as finished
     assert window.compare_view.runs.count() == 0
     assert "Cancelled" in dialog.message.text()
     assert window.state.status is Status.NO_RUN and dialog.start.isEnabled()
@@ -270,7 +276,7 @@ def test_temperature_rescales_every_shown_probability_but_not_the_answer(window,
     before = _with_inspection(qtbot, window)
     view = window.predictions_view
     view.input.setText("3 1 4 1 5 9 2 6 5 3")
-    with qtbot.waitSignal(window.session.typed_ready, timeout=WAIT_MS) as typed:
+    with qtbot.waitSignal(window.state.live.typed_answered, timeout=WAIT_MS) as typed:
         view.button.click()
     cold = typed.args[0].prediction
     shown = view.result.toPlainText()

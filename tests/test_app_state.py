@@ -8,9 +8,8 @@ import torch
 from PySide6.QtCore import QByteArray, QSettings
 
 from explorer.app import create_app
-from explorer.core.state import Status
-from explorer.views import dialogs
-from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+from explorer.core.status import Status
+from tests.app_helpers import WAIT_MS, answer_with, train_to_end, wait_for
 from tinyformer.presets import get_preset
 from tinyformer.training.runfile import run_state
 from tinyformer.training.trainer import Trainer
@@ -54,18 +53,16 @@ def test_a_failed_save_on_quit_keeps_the_next_quit_asking(window, qtbot, tmp_pat
     window.actions.step_n.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 4)
     wait_for(qtbot, window, Status.READY)
-    asked = []
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: asked.append(text) or "save")
+    asked = answer_with(monkeypatch, lambda question: "save")
     target = tmp_path / "a-file"
     target.write_text("x")
     monkeypatch.setattr(window.files, "ask_path", lambda *a, **k: str(target / "run.tfrun"))
     assert not window.close()  # waits for the save, which fails: target is a file
     _close_error_box(qtbot, window)
     assert window.isVisible() and len(asked) == 1
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: asked.append(text) or "cancel")
+    again = answer_with(monkeypatch, lambda question: "cancel")
     assert not window.close()
-    assert len(asked) == 2  # asked again: the run is still not saved
-    monkeypatch.setattr(dialogs, "ask_save", lambda parent, text: "discard")  # to close
+    assert len(again) == 1  # asked again: the run is still not saved
 
 
 def test_corrupt_settings_do_not_stop_the_app(qtbot):
@@ -120,11 +117,11 @@ def test_a_sweep_started_while_training_leaves_the_toolbar_truthful(window, qtbo
     dialog.first.setCurrentText("layers")
     dialog.first_values.setText("1")
     dialog.second.setCurrentIndex(0)
-    with qtbot.waitSignal(window.session.sweep_finished, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.state.live.sweep_finished, timeout=WAIT_MS):
         dialog.start.click()
         assert window.state.status is Status.SWEEPING
         assert not window.actions.train.isEnabled() and not window.actions.open.isEnabled()
-        with qtbot.waitSignal(window.session.sweep_progress, timeout=WAIT_MS):
+        with qtbot.waitSignal(window.state.live.sweep_progressed, timeout=WAIT_MS):
             pass  # the sweep's first run is under way
         dialog.cancel.click()
     assert window.state.status is Status.READY  # the run waits, paused: not "training"

@@ -8,10 +8,10 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QApplication
 
-from explorer.core.state import Status
+from explorer.core.status import Status
 from explorer.views.attention_grid import AttentionGrid
 from explorer.views.loss_view import LOG_FLOOR
-from tests.app_helpers import WAIT_MS, train_to_end, wait_for
+from tests.app_helpers import WAIT_MS, step_once, train_to_end, wait_for
 from tinyformer.inspect.attention_view import AttentionView
 
 
@@ -71,7 +71,7 @@ def test_switching_a_head_off_keeps_the_window_size(window, qtbot):
     QApplication.processEvents()
     before = (window.width(), window.settings_panel.width(), window.lessons_panel.width())
     for head in range(2):
-        window.state.toggle_head(("cross", 0, head))
+        window.state.toggle_head(f"decoder.0.cross.{head}")
         qtbot.waitUntil(
             lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
         )
@@ -123,9 +123,15 @@ def test_a_loss_of_exactly_zero_stays_drawn(window, qtbot):
     window.actions.step.trigger()
     qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
     wait_for(qtbot, window, Status.READY)
+    from explorer.core.results import Trained
     from tinyformer.training.events import StepEvent
 
-    window.state.record([StepEvent(2, 0.0, 1.0, 0.001, 0.0, 1.0, 1.0)])
+    run = window.state.run  # a step of loss 0, reported as the worker reports steps
+    owner = run.history.copy()
+    mark = owner.mark()
+    step = StepEvent(2, 0.0, 1.0, 0.001, 0.0, 1.0, 1.0)
+    owner.add_step(step)
+    window.state.live.apply(Trained(run.serial, 2, owner.since(mark), None, step, None, None))
     window.loss_view.refresh()
     x, y = window.loss_view.loss.getData()  # on the log axis, pyqtgraph holds log10(y)
     assert list(x) == [1, 2] and y[-1] == np.log10(LOG_FLOOR) and np.isfinite(y).all()
@@ -192,7 +198,7 @@ def test_attention_is_drawn_again_after_reset(window, qtbot):
 def test_a_time_lapse_with_a_head_off_still_has_every_frame(window, qtbot, tmp_path, monkeypatch):
     train_to_end(qtbot, window)
     window.tabs.setCurrentWidget(window.attention_tab)
-    window.state.toggle_head(("cross", 0, 1))
+    window.state.toggle_head("decoder.0.cross.1")
     qtbot.waitUntil(
         lambda: window.state.run.inspection.ablated == window.state.ablated, timeout=WAIT_MS
     )
@@ -216,13 +222,11 @@ def test_predictions_of_a_discarded_run_are_not_shown(window, qtbot):
 
 
 def test_the_loss_legend_says_held_out_only_when_it_is(window, qtbot):
-    window.actions.step.trigger()  # copy: fresh inputs of 10 numbers, never all seen
-    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
+    step_once(qtbot, window)  # copy: fresh inputs of 10 numbers, never all seen
     window.loss_view.refresh()
     assert "held\u2011out loss" in window.loss_view.legend.text()
     window.state.load_preset("no-causal-mask")  # the pattern 1 0: two different inputs
-    window.actions.step.trigger()
-    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 1)
+    step_once(qtbot, window)
     window.loss_view.refresh()
     legend = window.loss_view.legend.text()
     assert "held\u2011out" not in legend and "evaluation exact match" in legend

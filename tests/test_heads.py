@@ -8,9 +8,9 @@ from tinyformer.inspect.heads import (
     anti_diagonal,
     chance_scores,
     diagonal,
-    head_name,
     head_scores,
     induction,
+    pattern_of,
     previous_token,
 )
 
@@ -45,9 +45,9 @@ def test_induction_score_follows_the_token_after_the_earlier_copy():
     assert induction(w, tokens)[0, 0] == 1.0
     assert induction(_pattern(8, lambda i: max(i - 1, 0)), tokens)[0, 0] == 0.0
     scores = head_scores("decoder", w, tokens, tokens)
-    assert head_name(scores, 0, 0) == ("induction head", 1.0)
+    assert pattern_of(scores, 0, 0) == ("induction head", 1.0)
     assert (
-        head_name(head_scores("decoder", np.full((1, 1, 8, 8), 1 / 8), tokens, tokens), 0, 0)
+        pattern_of(head_scores("decoder", np.full((1, 1, 8, 8), 1 / 8), tokens, tokens), 0, 0)
         is None
     )
 
@@ -59,8 +59,8 @@ def test_even_causal_attention_is_not_named_but_a_shared_previous_token_head_is(
     even = (even / even.sum(-1, keepdims=True))[None, None]
     chance = chance_scores("decoder", t, t, tokens, tokens)
     assert chance["previous-token"] == previous_token(even)[0, 0]
-    assert head_name(head_scores("decoder", even, tokens, tokens), 0, 0, chance) is None
+    assert pattern_of(head_scores("decoder", even, tokens, tokens), 0, 0, chance) is None
     # a head putting 0.4 on i - 1 and spreading the rest evenly is a previous-token head
     shared = 0.6 * even + 0.4 * _pattern(t, lambda i: max(i - 1, 0))
-    name = head_name(head_scores("decoder", shared, tokens, tokens), 0, 0, chance)
+    name = pattern_of(head_scores("decoder", shared, tokens, tokens), 0, 0, chance)
     assert name is not None and name[0] == "previous-token head"

@@ -14,6 +14,7 @@ import torch
 from tests.helpers import ARCHS, random_config, right_padding
 from tinyformer import build_model
 from tinyformer.inspect import ablate, logit_lens, run_with_cache
+from tinyformer.model.hooks import attention_name
 
 TOL = {"atol": 1e-6, "rtol": 1e-5}
 STAGES = ("q", "k", "v", "scores", "pattern", "z", "out")
@@ -139,7 +140,7 @@ def test_ablating_a_head_equals_zeroing_its_columns_of_out_proj(seed):
     with ablate(model, [(kind, layer, head)]):
         ablated = model(*inputs, **masks)
     torch.testing.assert_close(model(*inputs, **masks), plain, atol=0, rtol=0)  # hooks gone
-    attn = model.attentions()[kind, layer]
+    attn = model.attentions()[attention_name(kind, layer)]
     cols = slice(head * cfg.d_head, (head + 1) * cfg.d_head)
     with torch.no_grad():
         saved = attn.out_proj.weight[:, cols].clone()
@@ -166,3 +167,18 @@ def test_ablation_and_capture_compose_and_leave_nothing_behind():
         _, cache = run_with_cache(model, *inputs, **masks)
     assert (cache["decoder.0.cross.z"][:, 0] == 0).all()
     assert all(not p._forward_hooks for p in model.modules())
+
+
+def test_a_head_is_named_as_its_tensors_are_and_ablate_takes_the_name():
+    model, inputs, masks = _model_and_inputs(2, "encoder-decoder", False, False)
+    h = model.cfg.n_heads - 1
+    with ablate(model, [("cross", 0, h)]):
+        by_tuple = model(*inputs, **masks)
+    with ablate(model, [f"decoder.0.cross.{h}"]):
+        by_name = model(*inputs, **masks)
+    torch.testing.assert_close(by_name, by_tuple, atol=0, rtol=0)
+    _, cache = run_with_cache(model, *inputs, **masks)
+    assert f"{attention_name('cross', 0)}.z" in cache  # the head's tensor, by the same name
+    for bad in ("decoder.0.cross", "encoder.0.cross.1", "cross.0.1"):
+        with pytest.raises(ValueError, match="is not a head"), ablate(model, [bad]):
+            pass

@@ -13,7 +13,7 @@ import torch
 from tests.helpers import SEEDS, trained
 from tinyformer.inspect.attention_view import attention_for
 from tinyformer.inspect.cache import logit_lens, run_with_cache
-from tinyformer.inspect.heads import chance_scores, head_name, head_scores
+from tinyformer.inspect.heads import chance_scores, head_scores, pattern_of
 from tinyformer.inspect.predictions import predict
 from tinyformer.lessons import load_lessons, parse_lesson
 from tinyformer.presets import load_presets
@@ -98,7 +98,7 @@ def test_lesson_encoder_decoder_copy_is_a_diagonal_and_reverse_an_anti_diagonal(
     assert np.nanmax(scores["diagonal"]) >= 0.6  # measured 0.77..0.79
     assert np.nanmax(scores["anti-diagonal"]) <= 0.2
     layer, head = np.unravel_index(np.nanargmax(scores["diagonal"]), scores["diagonal"].shape)
-    assert head_name(scores, layer, head, chance)[0] == "diagonal"
+    assert pattern_of(scores, layer, head, chance)[0] == "diagonal"
 
     _, trainer = trained("reverse", seed)
     scores, chance = _scores(trainer, "cross")
@@ -156,8 +156,8 @@ def test_lesson_layers_two_layers_form_previous_token_and_induction_heads(seed):
     assert np.nanmax(one_scores["induction"]) <= 0.5  # measured 0.20..0.34
     assert np.nanmax(scores["previous-token"][0]) >= 0.28  # measured 0.31..0.36 (0.30 in the app)
     assert np.nanmax(one_scores["previous-token"]) <= 0.22  # measured 0.12..0.17
-    layer1 = [head_name(scores, 0, h, chance) for h in range(induction.shape[1])]
-    layer2 = [head_name(scores, 1, h, chance) for h in range(induction.shape[1])]
+    layer1 = [pattern_of(scores, 0, h, chance) for h in range(induction.shape[1])]
+    layer2 = [pattern_of(scores, 1, h, chance) for h in range(induction.shape[1])]
     assert any(n and n[0] == "previous-token head" for n in layer1), layer1
     assert any(n and n[0] == "induction head" for n in layer2), layer2
 

@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 
-from explorer.core.state import Status
+from explorer.core.status import Status
 from tests.app_helpers import wait_for
 
 SECONDS_PER_TAB = 0.6

@@ -1,6 +1,10 @@
-"""The app's core: its state, the training session and the worker thread. No widgets.
+"""The app's core: the state of the app and its run, the training session and the worker.
+No widgets.
 
-The state is a plain QObject with signals; the session is the GUI thread's handle on the
-worker; the worker alone touches the model. Views may import the state and the result
-types (explorer.core.results), never the worker.
+`app_model` applies the user's requests, in order, to the form (`form`, the settings
+edited), the live run (`run_model`, the one owner of the run and its `status` machine) and
+Compare (`compare`); `questions` holds a request that would lose work until it is
+answered. `session` wires the run model to the worker thread (`worker`), which alone
+touches the model. Views may import the models and the values they draw
+(explorer.core.results), never the worker or the session.
 """

@@ -1,22 +1,73 @@
-"""What the worker reads off the model for the views: predictions, attention, every tensor
-of one pass. Plain functions of a trainer (no Qt), called in the worker thread; each
-returns a frozen value from explorer.core.results, with heads switched off as asked."""
+"""What the worker reads off the run for the GUI: the run itself, predictions, attention,
+every tensor of one pass. Plain functions of a trainer (no Qt), called in the worker
+thread; each returns a frozen value from explorer.core.results, with heads switched off
+as asked."""
 
 from __future__ import annotations
 
-from explorer.core.results import InsideResult, Inspection, LiveAttention, TypedResult
+import random
+
+from explorer.core.results import (
+    InsideResult,
+    Inspection,
+    LiveAttention,
+    Made,
+    RunInfo,
+    TypedResult,
+)
 from tinyformer.inspect.ablation import ablate
 from tinyformer.inspect.attention_view import attention_for
 from tinyformer.inspect.cache import logit_lens, run_with_cache
 from tinyformer.inspect.evaluation import evaluate
 from tinyformer.inspect.predictions import inspect_examples, predict
-from tinyformer.model.config import DECODER_ONLY, ENCODER_ONLY
+from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
 from tinyformer.model.modes import eval_mode
 from tinyformer.tasks.batching import IGNORE, Example
-from tinyformer.tasks.vocab import EOS
+from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
+from tinyformer.training.experiment import Experiment
 from tinyformer.training.trainer import Trainer
 
 N_EXAMPLES = 6  # held-out examples shown in the predictions view
+TABLE_EXAMPLES = 4  # examples in the Batch tab's tables
+
+
+def run_info(t: Trainer, serial: int, path: str | None) -> RunInfo:
+    return RunInfo(serial, t.experiment, t.step_count, path)
+
+
+def made(t: Trainer, serial: int, path: str | None) -> Made:
+    """The run as the GUI first gets it, with copies of what it has recorded so far."""
+    return Made(
+        info=run_info(t, serial, path),
+        history=t.history.copy(),
+        snapshots=tuple(t.snapshots.items),
+        opened=path is not None,
+        held_out=len(t.heldout),
+        split=t.heldout_split,
+        fresh=not t.task.has_split,
+        distinct=len({e.source for e in t.heldout}),
+        vocab=tuple(t.task.vocab.labels()),
+        shown_tokens=tuple(shown_tokens(t)),
+    )
+
+
+def shown_tokens(t: Trainer) -> list[int]:
+    """The tokens the task uses: the special tokens it never shows the model keep their
+    random start, and would only pull a picture of the embeddings apart."""
+    task, arch = t.task, t.arch
+    used = {BOS} if arch == ENCODER_DECODER else set()
+    if arch == DECODER_ONLY and task.separator:
+        used.add(SEP)
+    if task.eos:
+        used.add(EOS)
+    if task.name == "masked":
+        used.add(MASK)
+    return sorted(used) + list(range(task.vocab.first_symbol, task.vocab.size))
+
+
+def table_rng(exp: Experiment) -> random.Random:
+    """The Batch tab draws its examples from the run's own seed: the first batch it sees."""
+    return random.Random(exp.train.seed)
 
 
 def inspection(t: Trainer, ablated: frozenset, serial: int, fresh: bool = True) -> Inspection:
@@ -81,7 +132,7 @@ def parse_typed(t: Trainer, text: str) -> tuple[int, ...]:
     return source
 
 
-def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
+def typed_result(t: Trainer, text: str, ablated: frozenset, serial: int) -> TypedResult:
     """The answer to the user's own input and the attention behind it."""
     source = parse_typed(t, text)
     with ablate(t.model, ablated):
@@ -97,6 +148,7 @@ def typed_result(t: Trainer, text: str, ablated: frozenset) -> TypedResult:
         attention=attention,
         ablated=ablated,
         step=t.step_count,
+        serial=serial,
     )
 
 
@@ -140,4 +192,5 @@ def inside(
         targets=[t.task.vocab.token(i) if i != IGNORE else "" for i in labels],
         ablated=ablated,
         norm_first=t.experiment.model.norm_first,
+        request=tuple(request),
     )

@@ -1,6 +1,9 @@
 """What the worker reports to the GUI thread: frozen values, copied, never the trainer's own.
 
-Views may import these; only the session and the worker make them.
+Each report names the run it is about (`serial`, given by the GUI when it asked for the
+run); the run model drops reports about a run that is no longer current. Views may import
+the values they draw (Inspection, TypedResult, InsideResult, ...); only the worker makes
+them and only the run model takes them in.
 """
 
 from __future__ import annotations
@@ -12,16 +15,16 @@ import numpy as np
 from tinyformer.inspect.attention_view import AttentionView
 from tinyformer.inspect.evaluation import EvalEvent
 from tinyformer.inspect.predictions import ExampleResult, Prediction
+from tinyformer.tasks.tables import Table
+from tinyformer.training.events import Snapshot, StepEvent
 from tinyformer.training.experiment import Experiment
-from tinyformer.training.history import History
-from tinyformer.training.snapshots import SnapshotLog
+from tinyformer.training.history import History, HistorySlice
 
 
 @dataclass(frozen=True)
 class RunInfo:
-    """The worker's run as the GUI may know it. `serial` tells runs apart (a new one for
-    every run created or opened); `experiment` is the worker's own, after any Stop or
-    change of length."""
+    """The worker's run as the GUI may know it: its experiment (after any Stop or change of
+    length), its step, and the file it was opened from or saved to."""
 
     serial: int
     experiment: Experiment
@@ -34,23 +37,78 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
-class RunCreated:
+class Made:
     """A new or opened run, with copies of what it has recorded so far."""
 
     info: RunInfo
     history: History
-    snapshots: SnapshotLog
+    snapshots: tuple[Snapshot, ...]
     opened: bool  # from a file (the settings follow it)
     held_out: int  # how many held-out examples every evaluation uses
     split: str  # "held-out" (never trained on) or "training" (nothing held out)
     fresh: bool  # held-out inputs are fresh draws (the task has no fixed split)
-    distinct: int = 0  # how many different inputs the held-out examples hold
+    distinct: int  # how many different inputs the held-out examples hold
+    vocab: tuple[str, ...]  # token labels by id
+    shown_tokens: tuple[int, ...]  # the tokens the task uses (for the embeddings view)
+
+    @property
+    def serial(self) -> int:
+        return self.info.serial
 
 
 @dataclass(frozen=True)
-class TrainingStopped:
+class Refused:
+    """A run could not be made or opened; the run before (if any) is unchanged."""
+
+    serial: int
+    error: WorkerError
+
+
+@dataclass(frozen=True)
+class Trained:
+    """What one chunk of training (or a Stop) added: the history's new slice, the snapshots
+    when they changed, and the newest step and evaluations."""
+
+    serial: int
+    step: int
+    history: HistorySlice
+    snapshots: tuple[Snapshot, ...] | None
+    last_step: StepEvent | None
+    last_eval: EvalEvent | None
+    last_train_eval: EvalEvent | None
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """Training for the request with `ticket` is over: "paused" (halted, or its N steps
+    made), "finished" (the last step) or "failed" (an error, reported apart)."""
+
+    serial: int
+    ticket: int
     info: RunInfo
-    reason: str  # "paused", "finished", "stopped" or "failed"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Changed:
+    """The run's length changed: raised Steps, or Stop ("ended": the step is the last)."""
+
+    info: RunInfo
+    ended: bool = False
+
+    @property
+    def serial(self) -> int:
+        return self.info.serial
+
+
+@dataclass(frozen=True)
+class Saved:
+    info: RunInfo
+    path: str
+
+    @property
+    def serial(self) -> int:
+        return self.info.serial
 
 
 @dataclass(frozen=True)
@@ -88,12 +146,70 @@ class TypedResult:
     attention: AttentionView
     ablated: frozenset = frozenset()
     step: int = 0  # the run's step it was answered at
+    serial: int = 0
 
 
 @dataclass(frozen=True)
-class Saved:
-    info: RunInfo
+class InputRefusal:
+    """A typed input the model cannot read, and why; shown where it was typed."""
+
+    where: str  # "predictions" or "inside"
+    text: str
+    message: str
+    serial: int = 0
+
+
+@dataclass(frozen=True)
+class InsideResult:
+    """Every tensor of one forward pass of one input (tinyformer.inspect.run_with_cache),
+    batch dimension dropped, as numpy; with the tokens along each stack, the output
+    probabilities and the logit lens."""
+
+    serial: int
+    step: int
+    label: str  # which input: "held-out example 3", "your input"
+    arch: str
+    tokens: dict[str, list[str]]  # stack -> its input tokens ("encoder", "decoder")
+    cache: dict[str, np.ndarray]
+    probs: np.ndarray  # (T, V) softmax of the logits, over the output stack's positions
+    lens: np.ndarray  # (L, T, V) the logit lens, as probabilities
+    vocab: list[str]
+    targets: list[str] | None  # what each output position should predict, if known
+    ablated: frozenset = frozenset()
+    norm_first: bool = True  # LayerNorm before each sublayer (pre-norm) or after the add
+    request: tuple = ()  # what was asked for: ("held-out", index) or ("typed", text)
+
+
+@dataclass(frozen=True)
+class TablesBuilt:
+    """The Batch tab's tables for `experiment` (the edited settings, not the run's)."""
+
+    experiment: Experiment
+    tables: list[Table]
+
+
+@dataclass(frozen=True)
+class ExamplesProgress:
     path: str
+    done: int  # bytes read, then lines parsed
+    total: int
+    stage: str  # "reading" or "checking"
+
+
+@dataclass(frozen=True)
+class ExamplesRead:
+    """The examples file, read and parsed in the worker: its text and how many examples."""
+
+    path: str
+    text: str
+    examples: int
+
+
+@dataclass(frozen=True)
+class ExamplesFailed:
+    path: str
+    message: str  # empty when cancelled
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,7 +233,11 @@ class SweepResult:
 @dataclass(frozen=True)
 class SweepFinished:
     cancelled: bool
-    run: RunInfo | None  # the run that waited, as it is now
+    done: int  # runs finished and listed
+    count: int  # runs asked for
+
+
+SAVE_FAILED = "Could not save the run"  # the title of a failed save's WorkerError
 
 
 @dataclass(frozen=True)
@@ -130,29 +250,5 @@ class WorkerError:
 
 
 @dataclass(frozen=True)
-class InputRefusal:
-    """A typed input the model cannot read, and why; shown where it was typed."""
-
-    where: str  # "predictions" or "inside"
-    text: str
-    message: str
-
-
-@dataclass(frozen=True)
-class InsideResult:
-    """Every tensor of one forward pass of one input (tinyformer.inspect.run_with_cache),
-    batch dimension dropped, as numpy; with the tokens along each stack, the output
-    probabilities and the logit lens."""
-
-    serial: int
-    step: int
-    label: str  # which input: "held-out example 3", "your input"
-    arch: str
-    tokens: dict[str, list[str]]  # stack -> its input tokens ("encoder", "decoder")
-    cache: dict[str, np.ndarray]
-    probs: np.ndarray  # (T, V) softmax of the logits, over the output stack's positions
-    lens: np.ndarray  # (L, T, V) the logit lens, as probabilities
-    vocab: list[str]
-    targets: list[str] | None  # what each output position should predict, if known
-    ablated: frozenset = frozenset()
-    norm_first: bool = True  # LayerNorm before each sublayer (pre-norm) or after the add
+class WarmedUp:
+    """torch is loaded and has trained a step: the worker thread works."""

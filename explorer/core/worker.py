@@ -1,16 +1,16 @@
 """The training worker: owns the trainer and runs it in short chunks inside a QThread.
 
-Only this object touches the model. Requests arrive as queued signals (slots below run in
-the worker thread); pausing is a thread-safe flag checked between steps, so it takes
-effect within one step. Between chunks the worker returns to its event loop, so a
-request (predict, save) is served within one chunk even while training. Every report
-carries copies, never the trainer's own objects.
+Only this object touches the model. Requests arrive in order on one queued slot
+(`handle`); between chunks the worker returns to its event loop, so a request is served
+within one chunk even while training. A request that halts (Pause, Stop, a new run) has
+already raised `halt_ticket` from the GUI thread, which the training loop checks between
+steps. Every report is a frozen value with copies, never the trainer's own objects, sent
+down one signal (`reported`) in the order made.
 """
 
 from __future__ import annotations
 
 import gc
-import itertools
 import threading
 import time
 import traceback
@@ -20,44 +20,48 @@ from contextlib import contextmanager
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from explorer.core import readings
+from explorer.core import requests as rq
+from explorer.core.examples import load_examples
 from explorer.core.results import (
+    SAVE_FAILED,
+    Changed,
     InputRefusal,
-    RunCreated,
-    RunInfo,
+    Refused,
     Saved,
+    Stopped,
     SweepFinished,
     SweepProgress,
     SweepResult,
-    TrainingStopped,
+    TablesBuilt,
+    Trained,
+    WarmedUp,
     WorkerError,
 )
 from tinyformer.inspect.predictions import inspect_examples
+from tinyformer.tasks import make_task
+from tinyformer.tasks.tables import batch_tables
+from tinyformer.training.events import StepEvent
 from tinyformer.training.experiment import Experiment
 from tinyformer.training.runfile import load_run, save_run
 from tinyformer.training.trainer import Trainer
 
 CHUNK_S = 0.05  # train this long between returns to the event loop
-N_EXAMPLES = 6  # held-out examples shown in the predictions view
-SERIALS = itertools.count(1)
+TITLES = {
+    rq.NewRun: "Could not start the run",
+    rq.OpenRun: "Could not open the run",
+    rq.Train: "Could not train",
+    rq.Stop: "Could not stop the run",
+    rq.SetLength: "Could not change the run's length",
+    rq.Save: SAVE_FAILED,
+    rq.SetAblation: "Could not switch the heads",
+    rq.Read: "Could not read the model",
+    rq.BuildTables: "Could not show the batch",
+    rq.Sweep: "Could not start the sweep",
+}
 
 
 class TrainingWorker(QObject):
-    run_created = Signal(object)  # RunCreated
-    run_updated = Signal(object)  # RunInfo: the run's length changed
-    events_ready = Signal(object)  # list of tinyformer events
-    inspection_ready = Signal(object)  # Inspection
-    live_attention = Signal(object)  # LiveAttention
-    typed_ready = Signal(object)  # TypedResult
-    inside_ready = Signal(object)  # InsideResult
-    input_refused = Signal(object)  # InputRefusal
-    training_started = Signal(object)  # RunInfo
-    training_stopped = Signal(object)  # TrainingStopped
-    saved = Signal(object)  # Saved
-    errored = Signal(object)  # WorkerError
-    warmed_up = Signal()  # torch is loaded and has trained a step: the thread works
-    sweep_progress = Signal(object)  # SweepProgress
-    sweep_result = Signal(object)  # SweepResult, one per finished run
-    sweep_finished = Signal(object)  # SweepFinished
+    reported = Signal(object)  # a report (explorer.core.results), in the order made
 
     def __init__(self, threads: int | None = None) -> None:
         super().__init__()
@@ -65,24 +69,44 @@ class TrainingWorker(QObject):
         self.trainer: Trainer | None = None
         self.serial = 0
         self.path: str | None = None
-        self._pause = threading.Event()
-        self._running = False
-        self._step_target: int | None = None
-        self.ablated: frozenset = frozenset()
-        self._cancel_sweep = threading.Event()
+        self.ablated: frozenset[str] = frozenset()
+        # Raised from the GUI thread (plain assignments, atomic under the GIL): training for
+        # a request older than halt_ticket stops before its next step.
+        self.halt_ticket = 0
+        self.cancel_sweep = threading.Event()  # set and cleared by the session, in order
+        self.cancel_examples = threading.Event()
+        self._serving: rq.Train | None = None  # the train request being served
+        self._target: int | None = None  # the step it stops at (Step ×N), if any
+        self._generation = 0  # tells a chunk scheduled for an earlier session apart
+        self._mark = None  # what the GUI's history mirror has
+        self._snapshots_sent = (0, 0)  # (offered, stride) of the snapshots last sent
         self._sweep: list[tuple[str, Experiment]] = []
         self._sweep_index = 0
         self._sweep_trainer: Trainer | None = None
+        self._handlers = {
+            rq.NewRun: self._new_run,
+            rq.OpenRun: self._open_run,
+            rq.Train: self._train,
+            rq.Pause: self._pause,
+            rq.Stop: self._stop,
+            rq.Discard: self._discard,
+            rq.SetLength: self._set_length,
+            rq.Save: self._save,
+            rq.SetAblation: self._set_ablation,
+            rq.Read: self._read,
+            rq.BuildTables: self._build_tables,
+            rq.ReadExamples: self._read_examples,
+            rq.CancelExamples: lambda _r: None,  # the flag did it
+            rq.Sweep: self._start_sweep,
+            rq.CancelSweep: lambda _r: None,
+        }
 
-    # called from the GUI thread: only sets a flag -----------------------------------
+    # the one way in -----------------------------------------------------------------
 
-    def request_pause(self) -> None:
-        self._pause.set()
-
-    def request_cancel_sweep(self) -> None:
-        self._cancel_sweep.set()
-
-    # slots: run in the worker thread -------------------------------------------------
+    @Slot(object)
+    def handle(self, request: rq.Request) -> None:
+        with self._reporting(TITLES.get(type(request), "The worker failed")):
+            self._handlers[type(request)](request)
 
     @Slot()
     def warm_up(self) -> None:
@@ -100,120 +124,209 @@ class TrainingWorker(QObject):
             del trainer
             gc.collect()
             gc.freeze()  # what torch loaded to get here lives as long as the app
-            self.warmed_up.emit()
+            self.reported.emit(WarmedUp())
 
-    @Slot(object)
-    def create_run(self, experiment: Experiment) -> None:
-        with self._reporting("Could not start the run"):
-            trainer = Trainer(experiment, device="cpu", threads=self.threads)
-            self._replace(trainer, path=None)
+    # runs -----------------------------------------------------------------------------
 
-    @Slot(object)
-    def open_run(self, path: str) -> None:
-        with self._reporting("Could not open the run"):
-            trainer = load_run(path, device="cpu", threads=self.threads)
-            self._replace(trainer, path=str(path))
+    def _new_run(self, r: rq.NewRun) -> None:
+        self._halt_training()
+        try:
+            trainer = Trainer(r.experiment, device="cpu", threads=self.threads)
+        except Exception as e:
+            self.reported.emit(Refused(r.serial, self._error(TITLES[rq.NewRun], e)))
+            return
+        self._replace(trainer, r.serial, path=None)
 
-    @Slot(object)
-    def set_total_steps(self, steps: int) -> None:
-        with self._reporting("Could not change the run's length"):
-            t = self._need_trainer()
-            t.experiment = t.experiment.replace(train={"steps": steps})
-            self.run_updated.emit(self._info())
+    def _open_run(self, r: rq.OpenRun) -> None:
+        self._halt_training()
+        try:
+            trainer = load_run(r.path, device="cpu", threads=self.threads)
+        except Exception as e:
+            self.reported.emit(Refused(r.serial, self._error(TITLES[rq.OpenRun], e)))
+            return
+        self._replace(trainer, r.serial, path=r.path)
 
-    @Slot()
-    def train(self) -> None:
-        self._start(target=None)
+    def _replace(self, trainer: Trainer, serial: int, path: str | None) -> None:
+        """Make `trainer` the run (only once it exists: a failure leaves the old one)."""
+        self.trainer, self.serial, self.path = trainer, serial, path
+        self.ablated = frozenset()
+        self._mark = trainer.history.mark()
+        log = trainer.snapshots
+        self._snapshots_sent = (log.offered, log.stride)
+        self.reported.emit(readings.made(trainer, serial, path))
+        self._inspect()
 
-    @Slot(int)
-    def step(self, n: int) -> None:
-        with self._reporting("Could not step"):
-            self._start(target=self._need_trainer().step_count + n)
+    def _discard(self, r: rq.Discard) -> None:
+        if r.serial == self.serial:
+            self._halt_training(report=False)
+            self.trainer, self.serial, self.path = None, 0, None
 
-    @Slot()
-    def stop(self) -> None:
-        """End the run where it is: the last step becomes the final one."""
-        with self._reporting("Could not stop the run"):
-            t = self._need_trainer()
-            self._halt()
-            if t.step_count > 0 and not t.done:
-                t.experiment = t.experiment.replace(train={"steps": t.step_count})
-                events = [t.evaluate()]
-                train_eval = t.evaluate_training()
-                if train_eval is not None:
-                    events.append(train_eval)
-                if not t.snapshots.steps() or t.snapshots.steps()[-1] != t.step_count:
-                    snap = t.snapshot()
-                    t.snapshots.add(snap)
-                    events.append(snap)
-                self.events_ready.emit(events)
-                self._inspect()
-            self.training_stopped.emit(TrainingStopped(self._info(), "stopped"))
+    def _set_length(self, r: rq.SetLength) -> None:
+        t = self._trainer_of(r.serial)
+        if t is not None:
+            t.experiment = t.experiment.replace(train={"steps": r.steps})
+            self.reported.emit(Changed(self._info()))
 
-    @Slot(object)
-    def save(self, path: str) -> None:
-        with self._reporting("Could not save the run"):
-            written = save_run(self._need_trainer(), path)
-            self.path = str(written)
-            self.saved.emit(Saved(self._info(), str(written)))
+    def _save(self, r: rq.Save) -> None:
+        t = self._trainer_of(r.serial)
+        if t is None:
+            raise RuntimeError("that run is no longer open")
+        written = save_run(t, r.path)
+        self.path = str(written)
+        self.reported.emit(Saved(self._info(), str(written)))
 
-    @Slot(object)
-    def set_ablation(self, heads: frozenset) -> None:
-        """Switch heads off (kind, layer, head) in every view of the model; training still
-        uses them all."""
-        with self._reporting("Could not switch the heads"):
-            self.ablated = frozenset(heads)
-            if self.trainer is not None and not self._running:
-                self._inspect()
+    # training -------------------------------------------------------------------------
 
-    @Slot()
-    def snapshot(self) -> None:
-        """The probe's attention now, for the live view."""
-        with self._reporting("Could not read the attention"):
-            t = self._need_trainer()
-            self.live_attention.emit(readings.live_attention(t, self.serial))
+    def _train(self, r: rq.Train) -> None:
+        t = self._trainer_of(r.serial)
+        if t is None:
+            return  # a run given up (its refusal or discard has been reported)
+        if self.halt_ticket > r.ticket or t.done:
+            reason = "finished" if t.done else "paused"  # overtaken by a pause, or at the end
+            self.reported.emit(Stopped(self.serial, r.ticket, self._info(), reason))
+            return
+        self._halt_training()  # one session at a time
+        self._serving = r
+        self._target = t.step_count + r.by if r.by else None
+        self._generation += 1
+        generation = self._generation
+        QTimer.singleShot(0, lambda: self._chunk(generation))
 
-    @Slot()
-    def inspect(self) -> None:
-        with self._reporting("Could not inspect the model"):
+    def _pause(self, r: rq.Pause) -> None:
+        if r.serial == self.serial:
+            self._halt_training(inspect=True)
+
+    def _stop(self, r: rq.Stop) -> None:
+        """End the run where it is: the last step becomes the final one, evaluated."""
+        t = self._trainer_of(r.serial)
+        if t is None:
+            return
+        self._halt_training()
+        if t.step_count > 0 and not t.done:
+            t.experiment = t.experiment.replace(train={"steps": t.step_count})
+            t.evaluate()
+            t.evaluate_training()
+            if not t.snapshots.steps() or t.snapshots.steps()[-1] != t.step_count:
+                t.snapshots.add(t.snapshot())
+            self.reported.emit(self._trained(t, None))
             self._inspect()
+        self.reported.emit(Changed(self._info(), ended=t.done))
 
-    @Slot(object)
-    def predict_text(self, text: str) -> None:
-        with self._reporting("Could not answer that input"):
+    def _chunk(self, generation: int) -> None:
+        t, serving = self.trainer, self._serving
+        if generation != self._generation or serving is None or t is None:
+            return
+        last: StepEvent | None = None
+        try:
+            deadline = time.perf_counter() + CHUNK_S
+            while not self._should_stop(t) and time.perf_counter() < deadline:
+                for e in t.advance():
+                    if isinstance(e, StepEvent):
+                        last = e
+        except Exception as e:  # a diverged loss, or a bug: report, keep the app alive
+            self.reported.emit(self._trained(t, last))
+            self.reported.emit(self._error("Training stopped", e))
+            self._end_serving("failed")
+            return
+        self.reported.emit(self._trained(t, last))
+        if self._should_stop(t):
+            self._end_serving("finished" if t.done else "paused", inspect=True)
+            return
+        QTimer.singleShot(0, lambda: self._chunk(generation))
+
+    def _should_stop(self, t: Trainer) -> bool:
+        reached = self._target is not None and t.step_count >= self._target
+        halted = self._serving is not None and self.halt_ticket > self._serving.ticket
+        return halted or t.done or reached
+
+    def _halt_training(self, report: bool = True, inspect: bool = False) -> bool:
+        """End the training in progress, if any (reported as paused); True if there was."""
+        if self._serving is None:
+            return False
+        if report:
+            self._end_serving("finished" if self.trainer.done else "paused", inspect)
+        else:
+            self._serving, self._target = None, None
+            self._generation += 1
+        return True
+
+    def _end_serving(self, reason: str, inspect: bool = False) -> None:
+        """Training for the request served is over: reported, after a fresh inspection of
+        the model if asked (so the views have the last step's predictions when it says so)."""
+        ticket = self._serving.ticket
+        self._serving, self._target = None, None
+        self._generation += 1
+        if inspect:
+            self._inspect()
+        self.reported.emit(Stopped(self.serial, ticket, self._info(), reason))
+
+    def _trained(self, t: Trainer, last: StepEvent | None) -> Trained:
+        """What the GUI's copy lacks: the history since its mark, the snapshots if new."""
+        piece = t.history.since(self._mark)
+        self._mark = t.history.mark()
+        log, snapshots = t.snapshots, None
+        if (log.offered, log.stride) != self._snapshots_sent:
+            self._snapshots_sent = (log.offered, log.stride)
+            snapshots = tuple(log.items)
+        return Trained(self.serial, t.step_count, piece, snapshots, last, t.last_eval,
+                       t.last_train_eval)  # fmt: skip
+
+    # readings -------------------------------------------------------------------------
+
+    def _set_ablation(self, r: rq.SetAblation) -> None:
+        """Switch heads off in every reading of the model; training still uses them all."""
+        if self._trainer_of(r.serial) is not None:
+            self.ablated = frozenset(r.heads)
+            if self._serving is None:
+                self._inspect()
+
+    def _read(self, r: rq.Read) -> None:
+        t = self._trainer_of(r.serial)
+        if t is None:
+            return
+        if r.what == "predictions":
+            self._inspect()
+        elif r.what == "attention":
+            self.reported.emit(readings.live_attention(t, self.serial))
+        else:
             try:
-                result = readings.typed_result(self._need_trainer(), text, self.ablated)
+                if r.what == "typed":
+                    result = readings.typed_result(t, r.arg, self.ablated, self.serial)
+                else:
+                    result = readings.inside(t, r.arg, self.ablated, self.serial)
             except readings.InputRefused as e:
-                self.input_refused.emit(InputRefusal("predictions", text, str(e)))
+                where = "predictions" if r.what == "typed" else "inside"
+                text = r.arg if r.what == "typed" else str(r.arg[1])
+                self.reported.emit(InputRefusal(where, text, str(e), self.serial))
                 return
-            self.typed_ready.emit(result)
+            self.reported.emit(result)
 
-    @Slot(object)
-    def look_inside(self, request: tuple[str, object]) -> None:
-        """Every tensor of one forward pass: ("held-out", index) or ("typed", text)."""
-        with self._reporting("Could not look inside the model"):
-            t = self._need_trainer()
-            try:
-                result = readings.inside(t, request, self.ablated, self.serial)
-            except readings.InputRefused as e:
-                self.input_refused.emit(InputRefusal("inside", str(request[1]), str(e)))
-                return
-            self.inside_ready.emit(result)
+    def _inspect(self) -> None:
+        if self.trainer is not None:
+            fresh = self._serving is None
+            look = readings.inspection(self.trainer, self.ablated, self.serial, fresh)
+            self.reported.emit(look)
 
-    # sweeps ----------------------------------------------------------------------------
+    def _build_tables(self, r: rq.BuildTables) -> None:
+        exp = r.experiment
+        task = make_task(exp.task)
+        examples = task.examples(readings.table_rng(exp), readings.TABLE_EXAMPLES, exp.model.arch)
+        tables = batch_tables(task, examples, exp.model.arch, exp.model.causal)
+        self.reported.emit(TablesBuilt(exp, tables))
 
-    @Slot(object)
-    def run_sweep(self, jobs: list) -> None:
+    def _read_examples(self, r: rq.ReadExamples) -> None:
+        load_examples(r.path, r.task, self.cancel_examples, self.reported.emit)
+
+    # sweeps ---------------------------------------------------------------------------
+
+    def _start_sweep(self, r: rq.Sweep) -> None:
         """Train each (name, experiment) in turn, one at a time; the current run waits."""
-        with self._reporting("Could not start the sweep"):
-            self._halt()
-            self._cancel_sweep.clear()
-            self._sweep, self._sweep_index = list(jobs), 0
-            self._sweep_trainer = None
-            QTimer.singleShot(0, self._sweep_chunk)
+        self._halt_training()
+        self._sweep, self._sweep_index, self._sweep_trainer = list(r.jobs), 0, None
+        QTimer.singleShot(0, self._sweep_chunk)
 
     def _sweep_chunk(self) -> None:
-        if self._cancel_sweep.is_set():
+        if self.cancel_sweep.is_set():
             self._sweep_trainer = None  # the unfinished run is dropped, never reported
             self._sweep_done(cancelled=True)
             return
@@ -223,127 +336,50 @@ class TrainingWorker(QObject):
                 self._sweep_trainer = Trainer(experiment, device="cpu", threads=self.threads)
             t = self._sweep_trainer
             deadline = time.perf_counter() + CHUNK_S
-            while not t.done and not self._cancel_sweep.is_set():
+            while not t.done and not self.cancel_sweep.is_set():
                 t.advance()
                 if time.perf_counter() > deadline:
                     break
         except Exception as e:
             self._sweep_trainer = None
-            self._report("The sweep stopped", e)
+            self.reported.emit(self._error("The sweep stopped", e))
             self._sweep_done(cancelled=True)
             return
-        self.sweep_progress.emit(
-            SweepProgress(self._sweep_index, len(self._sweep), name, t.step_count, t.total_steps)
+        count = len(self._sweep)
+        self.reported.emit(
+            SweepProgress(self._sweep_index, count, name, t.step_count, t.total_steps)
         )
         if t.done:
             result = SweepResult(name, t.experiment, t.history.copy(), t.last_eval, t.step_count)
-            self.sweep_result.emit(result)
+            self.reported.emit(result)
             self._sweep_index += 1
             self._sweep_trainer = None
-            if self._sweep_index == len(self._sweep):
+            if self._sweep_index == count:
                 self._sweep_done(cancelled=False)
                 return
         QTimer.singleShot(0, self._sweep_chunk)
 
     def _sweep_done(self, cancelled: bool) -> None:
-        run = None if self.trainer is None else self._info()
-        self.sweep_finished.emit(SweepFinished(cancelled, run))
-
-    # the training loop ---------------------------------------------------------------
-
-    def _start(self, target: int | None) -> None:
-        with self._reporting("Could not train"):
-            t = self._need_trainer()
-            if self._running:  # a pause asked for and a train asked again: go on
-                self._pause.clear()
-                self._step_target = target
-                return
-            if t.done:
-                self.training_stopped.emit(TrainingStopped(self._info(), "finished"))
-                return
-            self._pause.clear()
-            self._running = True
-            self._step_target = target
-            self.training_started.emit(self._info())
-            QTimer.singleShot(0, self._chunk)
-
-    def _chunk(self) -> None:
-        t = self.trainer
-        if not self._running or t is None:
-            return
-        events: list = []
-        try:
-            deadline = time.perf_counter() + CHUNK_S
-            while not self._should_stop(t) and time.perf_counter() < deadline:
-                events.extend(t.advance())
-        except Exception as e:  # a diverged loss, or a bug: report, keep the app alive
-            self._running = False
-            if events:
-                self.events_ready.emit(events)
-            self._report("Training stopped", e)
-            self.training_stopped.emit(TrainingStopped(self._info(), "failed"))
-            return
-        if events:
-            self.events_ready.emit(events)
-        if self._should_stop(t):
-            self._running = False
-            self._inspect()
-            reason = "finished" if t.done else "paused"
-            self.training_stopped.emit(TrainingStopped(self._info(), reason))
-            return
-        QTimer.singleShot(0, self._chunk)
-
-    def _should_stop(self, t: Trainer) -> bool:
-        reached = self._step_target is not None and t.step_count >= self._step_target
-        return self._pause.is_set() or t.done or reached
-
-    def _halt(self) -> None:
-        self._running = False
-        self._pause.set()
+        self.reported.emit(SweepFinished(cancelled, self._sweep_index, len(self._sweep)))
 
     # helpers ---------------------------------------------------------------------------
 
-    def _need_trainer(self) -> Trainer:
-        if self.trainer is None:
-            raise RuntimeError("no run yet: press Train or Step first")
-        return self.trainer
+    def _trainer_of(self, serial: int) -> Trainer | None:
+        """The trainer if `serial` names the current run (requests for a run that has gone
+        are dropped: the GUI has already forgotten it)."""
+        return self.trainer if serial == self.serial else None
 
-    def _info(self) -> RunInfo:
-        t = self._need_trainer()
-        return RunInfo(self.serial, t.experiment, t.step_count, self.path)
-
-    def _replace(self, trainer: Trainer, path: str | None) -> None:
-        """Make `trainer` the run (only once it exists: a failure leaves the old one)."""
-        self._halt()
-        self.trainer, self.serial, self.path = trainer, next(SERIALS), path
-        self.ablated = frozenset()
-        fresh = not trainer.task.has_split
-        self.run_created.emit(
-            RunCreated(
-                info=self._info(),
-                history=trainer.history.copy(),
-                snapshots=trainer.snapshots.copy(),
-                opened=path is not None,
-                held_out=len(trainer.heldout),
-                split=trainer.heldout_split,
-                fresh=fresh,
-                distinct=len({e.source for e in trainer.heldout}),
-            )
-        )
-        self._inspect()
-
-    def _inspect(self) -> None:
-        if self.trainer is not None:
-            look = readings.inspection(self.trainer, self.ablated, self.serial, not self._running)
-            self.inspection_ready.emit(look)
+    def _info(self):
+        return readings.run_info(self.trainer, self.serial, self.path)
 
     @contextmanager
     def _reporting(self, title: str) -> Iterator[None]:
-        """Any exception inside a slot becomes an `errored` signal: the thread lives on."""
+        """Any exception inside a request becomes a WorkerError report: the thread lives."""
         try:
             yield
         except Exception as e:
-            self._report(title, e)
+            self.reported.emit(self._error(title, e))
 
-    def _report(self, title: str, e: BaseException) -> None:
-        self.errored.emit(WorkerError(title, str(e) or type(e).__name__, traceback.format_exc()))
+    @staticmethod
+    def _error(title: str, e: BaseException) -> WorkerError:
+        return WorkerError(title, str(e) or type(e).__name__, traceback.format_exc())

@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
 
 from explorer.views.heatmap import ColorBar, Heatmap
 from tinyformer.inspect.attention_view import AttentionView
-from tinyformer.inspect.heads import NAMED_ABOVE, OVER_CHANCE, chance_scores, head_name, head_scores
+from tinyformer.inspect.heads import (
+    NAMED_ABOVE,
+    OVER_CHANCE,
+    chance_scores,
+    head_scores,
+    pattern_of,
+)
+from tinyformer.model.hooks import head_name, parse_head
 
 KIND_NAMES = {
     "encoder": "Encoder self-attention",
@@ -46,6 +53,14 @@ SCORE_MEANS = {
     "diagonal": "weight of output i on input i (i → i)",
     "anti-diagonal": "weight of output i on input n − 1 − i (reversal)",
 }
+
+
+def heads_named(heads) -> str:
+    """Head names as the maps title them: "cross L1H2, decoder L2H1"."""
+    parts = []
+    for kind, layer, h in sorted(parse_head(name) for name in heads):
+        parts.append(f"{kind} L{layer + 1}H{h + 1}")
+    return ", ".join(parts)
 
 
 def best_layout(
@@ -145,7 +160,7 @@ class AttentionGrid(QWidget):
         self, view: AttentionView | None, step: int | None = None, ablated: frozenset = frozenset()
     ) -> None:
         """Show `view`; the kind and layer chosen stay chosen when they still exist.
-        Heads in `ablated` ((kind, layer, head)) are drawn dimmed and marked OFF."""
+        Heads in `ablated` (names, "decoder.0.cross.1") are drawn dimmed and marked OFF."""
         self.view, self.step, self.ablated = view, step, frozenset(ablated)
         kinds = [] if view is None else [k for k in KIND_NAMES if k in view.weights]
         current_kind = self.kind_box.currentData()
@@ -212,8 +227,8 @@ class AttentionGrid(QWidget):
         chance = chance_scores(kind, *weights.shape[2:], queries, keys)
         for m in self.maps:
             m.set_data(weights[m.layer, m.head], queries, keys)
-            off = (kind, m.layer, m.head) in self.ablated
-            named = head_name(scores, m.layer, m.head, chance)
+            off = head_name(kind, m.layer, m.head) in self.ablated
+            named = pattern_of(scores, m.layer, m.head, chance)
             title = f"L{m.layer + 1} H{m.head + 1}"
             if off:
                 title += "  OFF"

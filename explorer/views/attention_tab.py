@@ -14,10 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState, Status
-from explorer.views.attention_grid import AttentionGrid
+from explorer.core.app_model import AppModel
+from explorer.views.attention_grid import AttentionGrid, heads_named
+from explorer.views.redraw import Redraw
 from explorer.views.time_lapse import TimeLapse
 from tinyformer.inspect.attention_view import AttentionView
+from tinyformer.model.hooks import head_name
 
 
 class AttentionTab(QWidget):
@@ -26,7 +28,7 @@ class AttentionTab(QWidget):
 
     export_requested = Signal()
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.grid = AttentionGrid()
@@ -41,7 +43,7 @@ class AttentionTab(QWidget):
         self.all_on = QPushButton("All heads on")
         self.all_on.setVisible(False)
         self.all_on.setEnabled(False)
-        self._key = None
+        self._key, self._shown = None, (None, None)
         self._exporting = False  # drawing the time-lapse frames: snapshots only
 
         controls = QHBoxLayout()
@@ -64,12 +66,16 @@ class AttentionTab(QWidget):
         layout.addLayout(controls)
         layout.addLayout(ablation)
 
+        self.redraw = Redraw(self, self._draw)
         lapse.moved.connect(lambda: self.refresh(force=True))
         self.export.clicked.connect(self.export_requested)
         self.all_on.clicked.connect(lambda: state.set_ablation(()))
         self.grid.head_clicked.connect(self._on_head_clicked)
-        state.ablation_changed.connect(lambda _: self.refresh(force=True))
-        state.run_changed.connect(lambda _: self._reset())
+        live = state.live
+        live.run_replaced.connect(lambda _: self._reset())
+        for signal in (live.trained, live.inspected, live.live_attention_read,
+                       live.ablation_changed):  # fmt: skip
+            signal.connect(self.redraw.poke)
 
     def plot_item(self):
         return self.grid.plot_item()
@@ -81,20 +87,22 @@ class AttentionTab(QWidget):
         return None if run is None or run.inspection is None else run.inspection.attention
 
     def refresh(self, force: bool = False) -> None:
+        """Draw now (the model's signals draw it soon anyway)."""
+        if force:
+            self._key = None
+        self.redraw.now()
+
+    def _draw(self) -> None:
         run = self.state.run
         inspection = None if run is None else run.inspection
         n = 0 if run is None else len(run.snapshots)
         index = self.lapse.index(n)
-        key = (
-            None if run is None else (run.serial, run.revision),
-            n,
-            index,
-            self.live.isChecked(),
-            self.state.ablated,
-        )
-        if key == self._key and not force:
-            return
-        self._key = key
+        shown = (inspection, None if run is None else run.live)  # the readings drawn from
+        key = (None if run is None else run.serial, n, index, self.live.isChecked(),
+               self.state.ablated)  # fmt: skip
+        if key == self._key and all(a is b for a, b in zip(shown, self._shown, strict=True)):
+            return  # a step with nothing new to show (no snapshot, no new reading)
+        self._key, self._shown = key, shown
         self.lapse.sync(n, index)
         self.export.setEnabled(n > 0)
         labels = self._labels()
@@ -132,7 +140,7 @@ class AttentionTab(QWidget):
         if not off:
             self.heads_off.setText("")
             return
-        names = ", ".join(f"{k} L{layer + 1}H{h + 1}" for k, layer, h in off)
+        names = heads_named(off)
         inspection = self.state.run.inspection if self.state.run else None
         result = ""
         if inspection is not None and inspection.ablated == self.state.ablated:
@@ -148,13 +156,11 @@ class AttentionTab(QWidget):
     def _reset(self) -> None:
         self.lapse.reset()
         self._key = None
+        self.redraw.poke()
 
     def _on_head_clicked(self, kind: str, layer: int, head: int) -> None:
-        if self.state.status in (Status.TRAINING, Status.PAUSING, Status.SWEEPING,
-                                 Status.PREPARING):  # fmt: skip
+        if not self.state.toggle_head(head_name(kind, layer, head)):
             self.heads_off.setText("Pause training to switch heads off.")
-            return
-        self.state.toggle_head((kind, layer, head))
 
     # export --------------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState, RunRecord
+from explorer.core.app_model import AppModel
+from explorer.core.compare import RunRecord
 from explorer.views.loss_view import for_log
 
 # What matters first: the results, then the settings that made them.
@@ -35,7 +36,7 @@ def row_of(r: RunRecord) -> list[str]:
 class CompareView(QWidget):
     sweep_requested = Signal()
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.runs = QListWidget()
@@ -75,7 +76,7 @@ class CompareView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
         self.runs.itemChanged.connect(self._on_item_changed)
-        state.runs_changed.connect(self.refresh_runs)
+        state.compare.changed.connect(lambda _: self.refresh_runs())
         self.refresh_runs()
 
     def plot_item(self):
@@ -95,7 +96,7 @@ class CompareView(QWidget):
     def refresh_runs(self) -> None:
         with QSignalBlocker(self.runs):
             self.runs.clear()
-            for record in self.state.runs:
+            for record in self.state.compare.records:
                 item = QListWidgetItem(record.name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(
@@ -105,11 +106,10 @@ class CompareView(QWidget):
         self._draw()
 
     def shown(self) -> list[RunRecord]:
-        return [r for r in self.state.runs if r.shown]
+        return [r for r in self.state.compare.records if r.shown]
 
     def _on_item_changed(self, item: QListWidgetItem) -> None:
-        self.state.runs[self.runs.row(item)].shown = item.checkState() == Qt.CheckState.Checked
-        self._draw()
+        self.state.compare.show(self.runs.row(item), item.checkState() == Qt.CheckState.Checked)
 
     def _draw(self) -> None:
         self.loss_plot.clear()

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState
+from explorer.core.app_model import AppModel
+from explorer.core.results import TablesBuilt
+from explorer.views.redraw import Redraw
 from tinyformer.tasks.tables import Table
 
 SHADE = QColor("#d0d7de")
@@ -66,11 +68,15 @@ def align_columns(widgets: list[QTableWidget]) -> None:
 
 
 class DataView(QWidget):
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    """The batch is built in the worker thread (a task of a long examples file takes time
+    to make); the tables come back as a report and are drawn when they match the settings."""
+
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.tables: list[Table] = []
-        self._drawn = None
+        self._drawn = None  # the experiment the tables shown are of
+        self._asked = None  # the experiment asked for
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         self.content = QWidget()
@@ -82,23 +88,34 @@ class DataView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.intro)
         layout.addWidget(scroll, 1)
-        state.settings_changed.connect(lambda _: self.refresh())
+        self.redraw = Redraw(self, self._ask)
+        state.form.settings_changed.connect(self.redraw.poke)
+        state.live.tables_built.connect(self._on_tables_built)
+        self.redraw.poke()
 
     def refresh(self) -> None:
+        """Ask for the tables of the settings now (they are drawn when they come)."""
+        self.redraw.now()
+
+    def _ask(self) -> None:
         exp = self.state.experiment
-        if exp == self._drawn or not self.isVisible():
-            return
-        self._drawn = exp
-        while self.column.count():
-            item = self.column.takeAt(0)
-            if item.widget() is not None:
-                item.widget().hide()  # out of sight now, deleted at the next event loop turn
-                item.widget().deleteLater()
         if exp is None:
+            self._asked = None
+            self._clear()
             self.intro.setText("These settings cannot make a batch: " + self.state.error)
-            self.tables = []
+            self.tables, self._drawn = [], None
             return
-        self.tables = self.state.training_data()
+        if exp != self._drawn and exp != self._asked:
+            self._asked = exp
+            self.state.live.build_tables(exp)
+
+    def _on_tables_built(self, built: TablesBuilt) -> None:
+        exp = built.experiment
+        if exp != self.state.experiment:
+            return  # the settings moved on meanwhile; their own tables are asked for
+        self._drawn, self._asked = exp, None
+        self._clear()
+        self.tables = built.tables
         self.intro.setText(
             f"<b>{exp.model.arch}</b> on <b>{exp.task.name}</b>: four examples exactly as the "
             "model receives them. Shaded: padding, positions without loss (labels), or "
@@ -113,3 +130,10 @@ class DataView(QWidget):
                 self.column.addWidget(w)
                 w.show()
         self.column.addStretch(1)
+
+    def _clear(self) -> None:
+        while self.column.count():
+            item = self.column.takeAt(0)
+            if item.widget() is not None:
+                item.widget().hide()  # out of sight now, deleted at the next event loop turn
+                item.widget().deleteLater()

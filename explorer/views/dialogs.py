@@ -1,31 +1,46 @@
-"""The questions and messages the app puts to the user, in one place (tests replace them)."""
+"""The questions and messages the app puts to the user, in one place (tests replace them).
+
+Questions never block: `ask` opens a window-modal box and returns at once; the answer
+comes later to `on_answer`. Keys pressed meanwhile go to the box (the window's shortcuts
+do not fire behind a modal box).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from explorer.core.questions import Question
 
-def confirm(parent: QWidget, title: str, text: str, yes: str = "Discard") -> str:
-    """Ask before an unsaved run is lost: 'save' (first), 'discard' (`yes`) or 'cancel'."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=parent)
-    save = box.addButton("Save first…", QMessageBox.ButtonRole.AcceptRole)
-    go = box.addButton(yes, QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
+
+def ask(parent: QWidget, question: Question, on_answer: Callable[[str], None]) -> QMessageBox:
+    """Show `question`; `on_answer` gets "save", "discard" or "cancel" once it is answered
+    ("discard" is the question's `yes`: Discard, Reset, Open)."""
+    if question.kind == "save":
+        box = QMessageBox(QMessageBox.Icon.Question, question.title, question.text, parent=parent)
+        save = box.addButton(QMessageBox.StandardButton.Save)
+        go = box.addButton(QMessageBox.StandardButton.Discard)
+    else:
+        box = QMessageBox(QMessageBox.Icon.Warning, question.title, question.text, parent=parent)
+        save = box.addButton("Save first…", QMessageBox.ButtonRole.AcceptRole)
+        go = box.addButton(question.yes, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(save)
-    box.exec()
-    clicked = box.clickedButton()
-    return "save" if clicked is save else "discard" if clicked is go else "cancel"
+    box.setEscapeButton(cancel)
+    box.setObjectName("question")
+    answered = []
 
+    def on_finished(_result: int) -> None:
+        if answered:
+            return  # closed by the app after an answer came another way
+        clicked = box.clickedButton()
+        answered.append(True)
+        on_answer("save" if clicked is save else "discard" if clicked is go else "cancel")
 
-def ask_save(parent: QWidget, text: str) -> str:
-    """'save', 'discard' or 'cancel'."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Unsaved run", text, parent=parent)
-    save = box.addButton(QMessageBox.StandardButton.Save)
-    discard = box.addButton(QMessageBox.StandardButton.Discard)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.exec()
-    clicked = box.clickedButton()
-    return "save" if clicked is save else "discard" if clicked is discard else "cancel"
+    box.finished.connect(on_finished)
+    box.open()
+    return box
 
 
 def show_error(parent: QWidget, title: str, message: str, details: str = "") -> QMessageBox:

@@ -15,19 +15,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState
+from explorer.core.app_model import AppModel
+from explorer.views.redraw import Redraw
 from explorer.views.time_lapse import TimeLapse
 from tinyformer.inspect.embeddings import pca_axes, project
-from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER
-from tinyformer.tasks import make_task
-from tinyformer.tasks.vocab import BOS, EOS, MASK, SEP
 
 TOKENS = "#1f77b4"
 POSITIONS = "#ff7f0e"
 
 
 class EmbeddingsView(QWidget):
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self._frames_key = None
@@ -74,8 +72,10 @@ class EmbeddingsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
         layout.addLayout(row)
+        self.redraw = Redraw(self, self._draw)
         lapse.moved.connect(lambda: self.refresh(force=True))
-        state.run_changed.connect(lambda _: self._reset())
+        state.live.run_replaced.connect(lambda _: self._reset())
+        state.live.trained.connect(self.redraw.poke)
 
     def plot_item(self):
         return self.plot.getPlotItem()
@@ -83,13 +83,14 @@ class EmbeddingsView(QWidget):
     def _reset(self) -> None:
         self.lapse.reset()
         self._frames_key = self._drawn = None
+        self.redraw.poke()
 
     # frames -------------------------------------------------------------------------
 
     def _update_frames(self) -> None:
         """Every snapshot projected, each on axes that follow the one before."""
         run = self.state.run
-        snaps = [] if run is None else [s for s in run.snapshots.items if s.embeddings]
+        snaps = [] if run is None else [s for s in run.snapshots if s.embeddings]
         key = None if run is None else (run.serial, tuple(s.step for s in snaps))
         if key == self._frames_key:
             return
@@ -99,19 +100,25 @@ class EmbeddingsView(QWidget):
             frame = {}
             for part, points in snap.embeddings.items():
                 if part == "tokens":
-                    points = points[self._shown_tokens(run)]
+                    points = points[list(run.shown_tokens)]
                 axes[part] = pca_axes(points, axes.get(part))
                 frame[part] = project(points, axes[part])
             self._frames.append(frame)
             self._steps.append(snap.step)
 
     def refresh(self, force: bool = False) -> None:
+        """Draw now (the model's signals draw it soon anyway)."""
+        if force:
+            self._drawn = None
+        self.redraw.now()
+
+    def _draw(self) -> None:
         self._update_frames()
         n = len(self._frames)
         index = self.lapse.index(n)
         key = (self._frames_key, index, self.show_positions.isChecked())
-        if key == self._drawn and not force:
-            return
+        if key == self._drawn:
+            return  # no new snapshot
         self._drawn = key
         self.lapse.sync(n, index)
         if index < 0:
@@ -138,25 +145,7 @@ class EmbeddingsView(QWidget):
 
     def _vocab(self) -> list[str]:
         run = self.state.run
-        if run is None:
-            return []
-        labels = _vocab_of(run)
-        return [labels[i] for i in self._shown_tokens(run)]
-
-    def _shown_tokens(self, run) -> list[int]:
-        """The tokens this task uses: the special tokens it never shows the model keep
-        their random start, and would only pull the picture apart."""
-        task = make_task(run.experiment.task)
-        arch = run.experiment.model.arch
-        used = {BOS} if arch == ENCODER_DECODER else set()
-        if arch == DECODER_ONLY and task.separator:
-            used.add(SEP)
-        if task.eos:
-            used.add(EOS)
-        if task.name == "masked":
-            used.add(MASK)
-        first = task.vocab.first_symbol
-        return sorted(used) + list(range(first, task.vocab.size))
+        return [] if run is None else [run.vocab[i] for i in run.shown_tokens]
 
     def _label(self, points, names: list[str]) -> None:
         while len(self.labels) < len(names):
@@ -177,8 +166,3 @@ class EmbeddingsView(QWidget):
         if every:
             r = float(max(np.abs(p).max() for p in every)) * 1.1 or 1.0
             self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
-
-
-def _vocab_of(run) -> list[str]:
-    """The run's tokens by id: the snapshot rows are in vocabulary order."""
-    return make_task(run.experiment.task).vocab.labels()

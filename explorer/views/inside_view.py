@@ -9,7 +9,7 @@ import html
 import time
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.results import InsideResult
-from explorer.core.state import AppState, Status
+from explorer.core.app_model import AppModel
+from explorer.core.results import InputRefusal, InsideResult
 from explorer.views.heatmap import LUT, SIGNED_LUT, Heatmap
 from explorer.views.inside_stages import Panel, Stage, build_stages
 from explorer.views.scale_bar import ScaleBar
 
-LIVE_S = 2.0  # while training, ask for a fresh pass this often (if shown)
+NO_RUN = "Train or step the model, then follow one input through it."
 MAX_CELL = 36
 MIN_CELL = 4
 ROW_PX = 22
@@ -78,17 +78,13 @@ class PanelView(QWidget):
 
 
 class InsideView(QWidget):
-    inside_requested = Signal(object)  # ("held-out", index) or ("typed", text)
-
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.result: InsideResult | None = None
         self.stages: list[Stage] = []
         self.index = 0
         self.pool: list[PanelView] = []
-        self._asked = None  # (run serial, step, request) last asked for
-        self._last_ask = 0.0
         self.last_draw_ms = 0.0
 
         self.source = QComboBox()
@@ -110,7 +106,7 @@ class InsideView(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.stage_box.setMinimumContentsLength(20)
-        self.sentence = QLabel("Train or step the model, then follow one input through it.")
+        self.sentence = QLabel(NO_RUN)
         self.sentence.setWordWrap(True)
         self.sentence.setObjectName("insideSentence")
         self.body = QWidget()
@@ -142,9 +138,12 @@ class InsideView(QWidget):
         self.back.clicked.connect(lambda: self.go(self.index - 1))
         self.next.clicked.connect(lambda: self.go(self.index + 1))
         self.stage_box.activated.connect(self.go)
-        self.source.activated.connect(lambda _: self._ask(force=True))
+        self.source.activated.connect(lambda _: self._ask())
         # ← and → move between stages: the window's keys while this tab is shown.
-        state.run_changed.connect(self._on_run_changed)
+        live = state.live
+        live.run_replaced.connect(self._on_run_changed)
+        live.inside_read.connect(self.set_result)
+        live.input_refused.connect(self._on_input_refused)
         self._on_run_changed(state.run)
 
     def plot_item(self):
@@ -157,40 +156,48 @@ class InsideView(QWidget):
             return ("typed", self.typed.text().strip())
         return ("held-out", max(0, self.source.currentIndex()))
 
-    def _ask(self, force: bool = False) -> None:
-        run = self.state.run
-        if run is None or run.inspection is None:
-            return
-        request = self._request()
-        key = (run.serial, run.step, request)
-        now = time.monotonic()
-        live = self.state.status is Status.TRAINING
-        if key == self._asked and not force:
-            return
-        if live and not force and now - self._last_ask < LIVE_S:
-            return
-        self._asked, self._last_ask = key, now
-        self.inside_requested.emit(request)
+    def _ask(self) -> None:
+        """The input chosen: follow it through the model (now, and as the run goes on)."""
+        if self.state.run is not None:
+            self.state.live.look_inside(self._request())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.state.live.watch("inside", True)  # while in sight it follows the run
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self.state.live.watch("inside", False)
 
     def refresh(self) -> None:
-        """Called while the tab is shown: follow the run (live, throttled, or on pause)."""
-        self._ask()
+        """Draw now (the model's signals draw it soon anyway)."""
+        self._draw()
 
     def _on_typed(self) -> None:
         if self.source.findData("typed") < 0:
             self.source.addItem("your input", "typed")
         self.source.setCurrentIndex(self.source.findData("typed"))
-        self._ask(force=True)
+        self._ask()
 
     def _on_run_changed(self, run) -> None:
-        self.result, self.stages, self._asked = None, [], None
+        self.result, self.stages = None, []
         self.source.clear()
         n = 0 if run is None else min(run.held_out, 20)
         for i in range(n):
             self.source.addItem(f"held-out example {i + 1}", i)
         self.source.addItem("your input", "typed")
+        request = self.state.live.inside_request
+        if run is not None and request[0] == "typed":  # the same task: the input stays
+            self.typed.setText(str(request[1]))
+            self.source.setCurrentIndex(self.source.findData("typed"))
+        elif run is not None:
+            self.source.setCurrentIndex(min(int(request[1]), self.source.count() - 1))
         self._show_stage_list()
         self._draw()
+
+    def _on_input_refused(self, refusal: InputRefusal) -> None:
+        if refusal.where == "inside":
+            self.show_refusal(refusal.text, refusal.message)
 
     def show_refusal(self, text: str, message: str) -> None:
         """The typed input could not be read: say why; the maps shown stay as they were."""
@@ -242,8 +249,8 @@ class InsideView(QWidget):
         if stage is None:
             for view in self.pool:
                 view.hide()
-            if self.state.run is not None:
-                self.sentence.setText("Looking inside: a moment…")
+            waiting = self.state.run is not None  # its pass is asked for: it comes soon
+            self.sentence.setText("Looking inside: a moment…" if waiting else NO_RUN)
             return
         r = self.result
         where = f"<b>{stage.title}</b> (step {r.step}, {r.label}"

@@ -8,7 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from explorer.core.state import AppState
+from explorer.core.app_model import AppModel
+from explorer.views.redraw import Redraw
 from tinyformer.training.history import History
 
 LOSS = "#1f77b4"
@@ -29,10 +30,9 @@ def for_log(values: np.ndarray) -> np.ndarray:
 
 
 class LossView(QWidget):
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._drawn = None  # (run serial, revision, faded runs, planned steps, log)
         self._evals_drawn = None
         self._ranges = None
         self.plot = pg.PlotWidget(background="w")
@@ -97,6 +97,11 @@ class LossView(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addLayout(bar)
         self._show_legend(split=False)
+        self.redraw = Redraw(self, self._draw)
+        live = state.live
+        live.run_replaced.connect(self._on_run_replaced)
+        for signal in (live.trained, live.run_updated, state.form.settings_changed):
+            signal.connect(self.redraw.poke)
 
     def plot_item(self):
         return self.plot.getPlotItem()
@@ -128,21 +133,19 @@ class LossView(QWidget):
         )
 
     def refresh(self) -> None:
-        """Redraw from the state if it changed since the last call (cheap when not)."""
-        run = self.state.run
-        total = self.state.settings["train"]["steps"] if run is None else run.experiment.train.steps
-        key = (
-            None if run is None else (run.serial, run.revision),
-            len(self.state.faded),
-            total,
-            self.log_y.isChecked(),
-        )
-        if key == self._drawn:
-            return
-        self._drawn = key
+        """Draw now (the model's signals draw it soon anyway)."""
+        self.redraw.now()
+
+    def _on_run_replaced(self, run) -> None:
         if self._readout_run is not None and (run is None or run.serial != self._readout_run):
             self._readout_run = None  # a new run: the old one's numbers would mislead
             self.readout.setText(READOUT_HINT)
+        self._evals_drawn = None
+        self.redraw.poke()
+
+    def _draw(self) -> None:
+        run = self.state.run
+        total = self.state.settings["train"]["steps"] if run is None else run.experiment.train.steps
         self._draw_faded()
         history = run.history if run is not None else History()
         self._show_legend(
@@ -159,7 +162,11 @@ class LossView(QWidget):
             max(total, int(steps[-1]) if len(steps) else 0), np.concatenate([loss, held_y])
         )
         self.train_acc.setData(*history.steps["accuracy"].arrays())
-        evals = (key[0], len(history.evals["exact_match"]), len(history.train_evals["exact_match"]))
+        evals = (
+            None if run is None else run.serial,
+            history.evals["exact_match"].mark(),
+            history.train_evals["exact_match"].mark(),
+        )
         if evals != self._evals_drawn:  # symbols are costly: redo them only on new points
             self._evals_drawn = evals
             self.held_loss.setData(held_x, self._y(held_y))
@@ -195,16 +202,18 @@ class LossView(QWidget):
         return 0 if x is None else len(x)
 
     def _draw_faded(self) -> None:
-        if len(self.faded) == len(self.state.faded):
+        earlier = self.state.live.earlier
+        if [c.history for c in self.faded] == earlier:
             return
         item = self.plot.getPlotItem()
         for curve in self.faded:
             item.removeItem(curve)
         self.faded = []
-        for history in self.state.faded:
+        for history in earlier:
             x, y = history.steps["loss"].arrays()
             curve = pg.PlotDataItem(x, for_log(y), pen=pg.mkPen(FADED, width=1))
             curve.setZValue(-10)
+            curve.history = history  # which earlier run it draws
             item.addItem(curve)
             self.faded.append(curve)
 
@@ -221,9 +230,8 @@ class LossView(QWidget):
     def _on_log_toggled(self, on: bool) -> None:
         self._set_log(on)
         self._ranges = None
-        self._drawn = None
         self._evals_drawn = None
-        self.refresh()
+        self.redraw.now()
 
     def _on_mouse_moved(self, pos: QPointF) -> None:
         run = self.state.run

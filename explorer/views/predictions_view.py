@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import html
-import time
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
@@ -19,9 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.results import TypedResult
-from explorer.core.state import AppState, RunData, Status
-from explorer.views.attention_grid import AttentionGrid
+from explorer.core.app_model import AppModel
+from explorer.core.results import InputRefusal, TypedResult
+from explorer.core.run import Run
+from explorer.views.attention_grid import AttentionGrid, heads_named
+from explorer.views.redraw import Redraw
 from tinyformer.model.config import DECODER_ONLY, ENCODER_ONLY
 
 RIGHT = "#1a7f37"
@@ -29,8 +30,7 @@ WRONG = "#cf222e"
 RIGHT_BG = "#dafbe1"
 WRONG_BG = "#ffebe9"
 MUTED = "#8c959f"
-UNDRAWN = object()  # no key equals it: the next refresh redraws
-LIVE_TYPED_S = 2.0  # while training, a typed answer is asked for again this often
+UNDRAWN = object()  # no key equals it: the next draw redraws
 TYPED_SHARE = 0.6  # of the tab, for a typed answer and its attention
 
 
@@ -52,11 +52,7 @@ def _row(label: str, cells: str) -> str:
     return f"<tr><th align='right' style='{style}'>{label}</th>{cells}</tr>"
 
 
-def heads_named(heads) -> str:
-    return ", ".join(f"{k} L{layer + 1}H{h + 1}" for k, layer, h in sorted(heads))
-
-
-def header_html(run: RunData) -> str:
+def header_html(run: Run) -> str:
     """The figures that count, over the whole evaluated set, and which set that is."""
     inspection, evaluation = run.inspection, run.last_eval
     off = inspection is not None and inspection.ablated
@@ -95,7 +91,7 @@ def header_html(run: RunData) -> str:
     return text
 
 
-def examples_html(run: RunData, temperature: float) -> str:
+def examples_html(run: Run, temperature: float) -> str:
     inspection = run.inspection
     bert = run.experiment.model.arch == ENCODER_ONLY
     gpt = run.experiment.model.arch == DECODER_ONLY
@@ -182,14 +178,11 @@ def typed_html(result: TypedResult, temperature: float) -> str:
 
 
 class PredictionsView(QWidget):
-    predict_requested = Signal(str)
-
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self._drawn = UNDRAWN
         self._typed: TypedResult | None = None
-        self._typed_asked, self._typed_asked_at = -1, 0.0  # the step asked for again, when
         self._task = None  # the task the typed input was written for
         self.header = QLabel()
         self.header.setObjectName("predictionsHeader")
@@ -252,11 +245,31 @@ class PredictionsView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
-        state.run_changed.connect(self._on_run_changed)
+        self.redraw = Redraw(self, self._draw)
+        live = state.live
+        live.run_replaced.connect(self._on_run_changed)
+        for signal in (live.inspected, live.trained, live.run_updated):
+            signal.connect(self.redraw.poke)
+        live.typed_answered.connect(self.show_typed)
+        live.input_refused.connect(self._on_input_refused)
         state.temperature_changed.connect(self._on_temperature_changed)
         self._on_run_changed(state.run)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        for reading in ("predictions", "typed"):  # while in sight, they follow the run
+            self.state.live.watch(reading, True)
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        for reading in ("predictions", "typed"):
+            self.state.live.watch(reading, False)
+
     def refresh(self) -> None:
+        """Draw now (the model's signals draw it soon anyway)."""
+        self.redraw.now()
+
+    def _draw(self) -> None:
         run = self.state.run
         # Keyed on what the text shows, not on every step: setHtml costs the trainer the GIL.
         look = None if run is None else run.inspection
@@ -270,7 +283,6 @@ class PredictionsView(QWidget):
                 self.state.temperature,
             )
         )
-        self._follow_typed(run)
         if key == self._drawn:
             return
         self._drawn = key
@@ -281,23 +293,11 @@ class PredictionsView(QWidget):
         self.header.setText(header_html(run))
         self.examples.setHtml(examples_html(run, self.state.temperature))
 
-    def _follow_typed(self, run) -> None:
-        """A typed answer follows the run: asked again when the run has moved on (while
-        training, at most every LIVE_TYPED_S), so it never shows an old step's answer."""
-        typed = self._typed
-        if run is None or typed is None or run.step == typed.step or self._typed_asked == run.step:
-            return
-        now = time.monotonic()
-        if self.state.status is Status.TRAINING and now - self._typed_asked_at < LIVE_TYPED_S:
-            return
-        self._typed_asked, self._typed_asked_at = run.step, now
-        self.predict_requested.emit(typed.text)
-
     def _on_temperature_changed(self, value: float) -> None:
         with QSignalBlocker(self.temperature):
             self.temperature.setValue(value)
         self._drawn = UNDRAWN
-        self.refresh()
+        self.redraw.now()
         if self._typed is not None:
             self.result.setHtml(typed_html(self._typed, value))
 
@@ -320,6 +320,10 @@ class PredictionsView(QWidget):
     def _on_split_moved(self, *_args) -> None:
         self._split_moved = True
 
+    def _on_input_refused(self, refusal: InputRefusal) -> None:
+        if refusal.where == "predictions":
+            self.show_refusal(refusal.text, refusal.message)
+
     def show_refusal(self, text: str, message: str) -> None:
         """The typed input could not be read: say why, in place of the last answer."""
         self._typed = None
@@ -336,6 +340,7 @@ class PredictionsView(QWidget):
         self.attention.set_view(None)
         self._typed = None
         self._drawn = UNDRAWN
+        self.redraw.poke()
         if has_run and run.experiment.task != self._task:
             self._task = run.experiment.task
             self.input.clear()  # typed for another task's tokens: it would only be refused
@@ -350,4 +355,4 @@ class PredictionsView(QWidget):
     def _on_predict(self) -> None:
         text = self.input.text().strip()
         if text:
-            self.predict_requested.emit(text)
+            self.state.live.ask_typed(text)

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState, Settings
+from explorer.core.app_model import AppModel
+from explorer.core.form import Settings
 from explorer.views.settings_tips import ARCH_NAMES, POSITIONAL_NAMES, TIPS
 from tinyformer.model import limits
 from tinyformer.model.config import ENCODER_ONLY
@@ -55,7 +56,7 @@ class LogSpinBox(QDoubleSpinBox):
 
 
 class SettingsPanel(QWidget):
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.setters: dict[tuple[str, str], Callable[[Any], None]] = {}
@@ -113,9 +114,9 @@ class SettingsPanel(QWidget):
         self._text_timer.setInterval(TEXT_DELAY_MS)
         self._text_timer.timeout.connect(self._on_text_settled)
 
-        state.settings_changed.connect(self._on_settings_changed)
-        state.validity_changed.connect(self._on_validity_changed)
-        state.preset_changed.connect(lambda _: self._show_preset())
+        state.form.settings_changed.connect(self._on_settings_changed)
+        state.form.validity_changed.connect(self._on_validity_changed)
+        state.form.preset_changed.connect(lambda _: self._show_preset())
         self._on_settings_changed(state.settings)
         self._on_validity_changed(state.error)
 
@@ -293,7 +294,7 @@ class SettingsPanel(QWidget):
 
     def _on_preset_chosen(self, index: int) -> None:
         if not self.state.load_preset(self.preset.itemData(index)):
-            self._show_preset()  # refused: the combo shows the preset that still holds
+            self._show_preset()  # refused or waiting: the combo shows the preset that holds
 
     # edits that touch two settings -------------------------------------------------------
 
@@ -368,6 +369,8 @@ class SettingsPanel(QWidget):
 
 
 def _summary(text: str) -> str:
-    lines = text.splitlines()
-    head = "\n".join(lines[:50])
-    return f"# {len(lines):,} lines from a file (File → Open examples… to change them)\n{head}\n…"
+    """The first lines of a long text and how many there are, without splitting it all
+    (a million lines split at once would hold the GUI for a tenth of a second)."""
+    lines = text.count("\n") + (not text.endswith("\n"))
+    head = "\n".join(text[:200_000].split("\n", 50)[:50])
+    return f"# {lines:,} lines from a file (File → Open examples… to change them)\n{head}\n…"

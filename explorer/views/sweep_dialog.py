@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.state import AppState
+from explorer.core.app_model import AppModel
+from explorer.core.results import SweepFinished, SweepProgress
 from tinyformer.training.experiment import Experiment
 
 # What can be swept: label -> (experiment part, setting, parse one value)
@@ -76,12 +77,12 @@ def sweep_jobs(base: Experiment, first: str, first_values: list, second: str | N
 
 class SweepDialog(QDialog):
     """Asks for a sweep (`start_requested`, `cancel_requested`); the window runs it and
-    reports back through `on_progress`, `on_result` and `on_finished`."""
+    the run model reports back: progress, each result, the end."""
 
     start_requested = Signal(object)  # [(name, Experiment), ...]
     cancel_requested = Signal()
 
-    def __init__(self, state: AppState, parent: QWidget | None = None):
+    def __init__(self, state: AppModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Sweep")
         self.state = state
@@ -133,6 +134,10 @@ class SweepDialog(QDialog):
         self.start.clicked.connect(self._on_start)
         self.cancel.clicked.connect(self._on_cancel)
         self.metric_box.currentTextChanged.connect(lambda _: self._draw())
+        live = state.live
+        live.sweep_progressed.connect(self.on_progress)
+        live.sweep_result_added.connect(self.on_result)
+        live.sweep_finished.connect(self.on_finished)
 
     def _on_start(self) -> None:
         if self.state.experiment is None:
@@ -165,7 +170,9 @@ class SweepDialog(QDialog):
         self.cancel_requested.emit()
         self.cancel.setEnabled(False)
 
-    def on_progress(self, p) -> None:
+    def on_progress(self, p: SweepProgress) -> None:
+        if not self.running:
+            return  # a late report of a sweep already over
         self.progress.setFormat(
             f"run {p.index + 1} of {p.count}: {p.name}, step {p.step}/{p.total}"
         )
@@ -176,14 +183,18 @@ class SweepDialog(QDialog):
         self.progress.setValue(len(self.results))
         self._draw()
 
-    def on_finished(self, cancelled: bool) -> None:
+    def on_finished(self, finished: SweepFinished) -> None:
         self.running = False
         self.start.setEnabled(True)
         self.cancel.setEnabled(False)
-        done = len(self.results)
+        done, count = finished.done, finished.count
+        self.progress.setRange(0, max(count, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{done} of {count} runs finished")
+        runs = f"{done} finished run" + ("" if done == 1 else "s")
         self.message.setText(
-            f"Cancelled after {done} finished runs; the unfinished one was dropped." if cancelled
-            else f"Done: {done} runs, listed in Compare."
+            f"Cancelled after {runs}; the unfinished one was dropped." if finished.cancelled
+            else f"Done: {runs}, listed in Compare."
         )  # fmt: skip
 
     def _draw(self) -> None:

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QProgressBar, QSpinBox, QStyle, QToolBar, QWidget
 
-from explorer.core.state import AppState, Status
+from explorer.core.app_model import AppModel
+from explorer.core.status import Status
 from explorer.views import dialogs
 
 SP = QStyle.StandardPixmap
@@ -16,7 +17,7 @@ BUSY = (Status.TRAINING, Status.PAUSING, Status.PREPARING, Status.SWEEPING)
 class WindowActions:
     """Every QAction of the window, made once; `update()` enables them for the state."""
 
-    def __init__(self, window: QMainWindow, state: AppState) -> None:
+    def __init__(self, window: QMainWindow, state: AppModel) -> None:
         self.window, self.state = window, state
         w = window
         self.train = self._action(
@@ -203,17 +204,25 @@ class WindowActions:
     def update(self) -> None:
         st, run = self.state.status, self.state.run
         valid = self.state.experiment is not None
-        busy = st in BUSY
+        asking = self.state.live.locked  # a question is open: keys go to it or nowhere
+        busy = st in BUSY or asking
         finished = st is Status.FINISHED
         training = st is Status.TRAINING
         self.train.setEnabled(
-            training or (valid and not busy and not finished) or (st is Status.PAUSING and valid)
+            not asking
+            and (
+                training
+                or (valid and not busy and not finished)
+                or (st is Status.PAUSING and valid)
+            )
         )
         self.train.setText("Pause" if training else "Train")
         icon = SP.SP_MediaPause if training else SP.SP_MediaPlay
         self.train.setIcon(self.window.style().standardIcon(icon))
         reason = ""
-        if not valid:
+        if asking:
+            reason = " (disabled while a question is open)"
+        elif not valid:
             reason = f" (disabled: {self.state.error})"
         elif finished:
             reason = " (finished: raise Steps to go on, or Reset)"
@@ -226,16 +235,16 @@ class WindowActions:
             act.setEnabled(steppable)
         self.step_n_box.setEnabled(steppable)
         has_steps = run is not None and run.step > 0
-        self.stop.setEnabled(
-            has_steps and not finished and st not in (Status.PREPARING, Status.SWEEPING)
-        )
+        elsewhere = asking or st in (Status.PREPARING, Status.SWEEPING)
+        self.stop.setEnabled(has_steps and not finished and not elsewhere)
         # Reset works while training too: its question pauses the run first.
         moving = st in (Status.TRAINING, Status.PAUSING)  # steps not counted here yet
-        self.reset.setEnabled(valid and (has_steps or (run is not None and moving)))
+        self.reset.setEnabled(
+            valid and not elsewhere and (has_steps or (run is not None and moving))
+        )
         self.save.setEnabled(run is not None and not busy)
-        self.open.setEnabled(st not in (Status.PREPARING, Status.SWEEPING))
-        self.examples.setEnabled(st not in (Status.PREPARING, Status.SWEEPING))
-        self.sweep.setEnabled(st not in (Status.PREPARING, Status.SWEEPING))
+        for act in (self.open, self.examples, self.sweep):
+            act.setEnabled(not elsewhere)
         self.csv.setEnabled(has_steps)
         self.frames.setEnabled(run is not None and len(run.snapshots) > 0)
 

@@ -7,11 +7,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
-from explorer.core.session import TrainingSession
-from explorer.core.state import AppState
+from explorer.core.app_model import OPEN, AppModel
+from explorer.core.results import ExamplesFailed, ExamplesProgress, ExamplesRead
 from explorer.views import export
-from explorer.window.guard import RunGuard
-from tinyformer.tasks.examples_file import read_examples_file
+from explorer.views.progress_strip import ProgressStrip
 from tinyformer.training.history import write_csv
 from tinyformer.training.runfile import SUFFIX
 
@@ -20,16 +19,16 @@ EXAMPLES_FILTER = "Text files (*.txt *.tsv *.csv);;All files (*)"
 
 
 class FileActions:
-    def __init__(
-        self,
-        window: QMainWindow,
-        state: AppState,
-        session: TrainingSession,
-        store: QSettings,
-        guard: RunGuard,
-    ) -> None:
-        self.window, self.state, self.session = window, state, session
-        self.store, self.guard = store, guard
+    def __init__(self, window: QMainWindow, state: AppModel, store: QSettings) -> None:
+        self.window, self.state, self.store = window, state, store
+        # Reading an examples file: its progress and Cancel, in the status bar.
+        self.reading = ProgressStrip("Cancel reading the file")
+        self.reading.cancelled.connect(state.live.cancel_examples)
+        window.statusBar().addWidget(self.reading)
+        live = state.live
+        live.examples_progressed.connect(self._on_examples_progress)
+        live.examples_read.connect(self._on_examples_read)
+        live.examples_failed.connect(self._on_examples_failed)
 
     def ask_path(
         self, title: str, filter_: str, suffix: str, save: bool, name: str = ""
@@ -45,24 +44,30 @@ class FileActions:
             path, _ = QFileDialog.getOpenFileName(self.window, title, folder, filter_)
         if path:
             self.store.setValue("last_dir", str(Path(path).parent))
-        self.guard.after_question()
+        self.window.focus_main()
         return path or None
 
     # runs ------------------------------------------------------------------------------
 
     def open_run_dialog(self) -> None:
-        text = "The current run ({run}) is not saved. Open another and discard it?"
-        if not self.guard.may_discard(text, title="Open a run", yes="Open"):
-            return
+        """Ask first if the run holds unsaved work, then which file to open."""
+        self.state.when_discardable(OPEN, self._choose_run)
+
+    def _choose_run(self) -> None:
         path = self.ask_path("Open run", RUN_FILTER, SUFFIX, save=False)
         if path:
-            self.session.open_run(path)
+            self.state.open_run(path)
+
+    def ask_save_path(self) -> str | None:
+        run = self.state.run
+        stem = Path(run.path).stem if run is not None and run.path else self.state.preset
+        return self.ask_path("Save run", RUN_FILTER, SUFFIX, True, f"{stem or 'run'}{SUFFIX}")
 
     def save_run_dialog(self) -> bool:
         """Ask where, then save (the worker answers with `saved` or an error)."""
-        path = self.ask_path("Save run", RUN_FILTER, SUFFIX, save=True)
+        path = self.ask_save_path()
         if path:
-            self.session.save(path)
+            self.state.live.save(path)
         return bool(path)
 
     # examples --------------------------------------------------------------------------
@@ -72,27 +77,33 @@ class FileActions:
         if path:
             self.open_examples(path)
 
-    def open_examples(self, path: str) -> bool:
-        """The custom task on the examples in `path`; a bad file changes nothing."""
-        bar = self.window.statusBar()
-        try:
-            text = read_examples_file(
-                path,
-                lambda done, total: bar.showMessage(
-                    f"Reading {Path(path).name}: {done * 100 // max(total, 1)}%"
-                ),
-            )
-        except ValueError as e:
-            bar.clearMessage()  # the progress line must not outlive the refusal
-            self.window.error("Could not read the examples", str(e))
-            return False
-        applied = self.state.set_settings("task", {"name": "custom", "text": text})
+    def open_examples(self, path: str) -> None:
+        """The custom task on the examples in `path`, read and checked in the worker
+        thread (progress and Cancel in the status bar); a bad file changes nothing."""
+        self.reading.start(f"Reading {Path(path).name}…")
+        self.state.live.read_examples(path, self.state.settings["task"])
+
+    def _on_examples_progress(self, p: ExamplesProgress) -> None:
+        what = "Reading" if p.stage == "reading" else "Checking"
+        unit = "" if p.stage == "reading" else " lines"
+        self.reading.show_progress(f"{what} {Path(p.path).name}{unit}", p.done, p.total)
+
+    def _on_examples_failed(self, failed: ExamplesFailed) -> None:
+        self.reading.finish()
+        if failed.cancelled:
+            self.window.statusBar().showMessage(f"Reading {Path(failed.path).name} cancelled", 5000)
+        else:
+            self.window.error("Could not read the examples", failed.message)
+
+    def _on_examples_read(self, read: ExamplesRead) -> None:
+        self.reading.finish()
+        applied = self.state.set_settings("task", {"name": "custom", "text": read.text})
         if applied and self.state.error:
             self.window.error("Those examples cannot be trained on", self.state.error)
         elif applied:
-            lines = sum(1 for line in text.splitlines() if line.strip())
-            bar.showMessage(f"{lines:,} examples from {Path(path).name}: press Train", 8000)
-        return applied
+            name = Path(read.path).name
+            message = f"{read.examples:,} examples from {name}: press Train"
+            self.window.statusBar().showMessage(message, 8000)
 
     # exports ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import json
 from PySide6.QtCore import QByteArray, QObject, QSettings, QTimer
 from PySide6.QtWidgets import QMainWindow
 
-from explorer.core.state import AppState
+from explorer.core.app_model import AppModel
 
 WRITE_DELAY_MS = 500
 DEFAULT_SIZE = (1500, 920)
@@ -22,7 +22,7 @@ GEOMETRY_MAGIC = bytes.fromhex("01d9d0cb")  # QWidget::saveGeometry's first four
 class SettingsStore(QObject):
     """Keeps `store` up to date with the window's layout and the state's settings."""
 
-    def __init__(self, store: QSettings, window: QMainWindow, state: AppState) -> None:
+    def __init__(self, store: QSettings, window: QMainWindow, state: AppModel) -> None:
         super().__init__(window)
         self.store, self.window, self.state = store, window, state
         self.timer = QTimer(self)
@@ -32,8 +32,8 @@ class SettingsStore(QObject):
 
     def watch(self) -> None:
         """From now on, write soon after every change of settings or preset."""
-        self.state.settings_changed.connect(self.schedule)
-        self.state.preset_changed.connect(self.schedule)
+        self.state.form.settings_changed.connect(self.schedule)
+        self.state.form.preset_changed.connect(self.schedule)
 
     def schedule(self, *_args) -> None:
         self.timer.start()

@@ -14,21 +14,13 @@ Each is read at a hook point of the model (tinyformer.model.hooks) during the ca
 
 from __future__ import annotations
 
-import re
-
 import torch
 from torch import Tensor, nn
 
-from tinyformer.model.hooks import hook_points, recording
+from tinyformer.model.hooks import recording
 from tinyformer.model.shapes import TransformerBase
 
 Cache = dict[str, Tensor]
-
-
-def cache_name(module_name: str) -> str:
-    """ "decoder.layers.0.cross_attn.hook_z" -> "decoder.0.cross.z"."""
-    name = module_name.replace(".layers.", ".").replace("self_attn", "self")
-    return re.sub(r"hook_", "", name.replace("cross_attn", "cross"))
 
 
 def run_with_cache(
@@ -36,8 +28,7 @@ def run_with_cache(
 ) -> tuple[Tensor, Cache]:
     """Call `model(*inputs, **masks)` and return its logits with every named tensor (the
     last value seen, if a point runs more than once). The model is not changed."""
-    points = {cache_name(name): point for name, point in hook_points(model).items()}
-    with recording(points) as seen:
+    with recording(model) as seen:
         logits = model(*inputs, **masks)
     return logits, {name: tensor.detach() for name, tensor in seen.items()}
 

@@ -88,7 +88,7 @@ def chance_scores(
     return {name: float(s[0, 0]) for name, s in head_scores(kind, even, queries, keys).items()}
 
 
-def head_name(
+def pattern_of(
     scores: dict[str, np.ndarray], layer: int, head: int, chance: dict[str, float] | None = None
 ) -> tuple[str, float] | None:
     """The pattern a head follows best, if its score is >= NAMED_ABOVE and (given `chance`)

@@ -9,7 +9,6 @@ looks inside (tinyformer.inspect): the forward pass itself knows nothing of it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -17,11 +16,10 @@ from torch import Tensor, nn
 from tinyformer.model.attention import MultiHeadAttention
 from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY, Arch, ModelConfig
 from tinyformer.model.embedding import Embeddings
-from tinyformer.model.hooks import recording
+from tinyformer.model.hooks import Kind, attention_name, recording
 from tinyformer.model.masks import attention_mask
 from tinyformer.model.stacks import Decoder, Encoder
 
-Kind = Literal["encoder", "decoder", "cross"]
 Attention = dict[str, Tensor]
 
 KINDS: dict[Arch, tuple[Kind, ...]] = {
@@ -60,26 +58,24 @@ class TransformerBase(nn.Module):
         """The stack whose output the generator reads (the last to run)."""
         return list(self.stacks().values())[-1]
 
-    def attentions(self) -> dict[tuple[Kind, int], MultiHeadAttention]:
-        """Every attention module by (kind, layer)."""
-        found: dict[tuple[Kind, int], MultiHeadAttention] = {}
-        stacks = self.stacks()
-        for i, layer in enumerate(stacks["encoder"].layers if "encoder" in stacks else []):
-            found["encoder", i] = layer.self_attn
-        for i, layer in enumerate(stacks["decoder"].layers if "decoder" in stacks else []):
-            found["decoder", i] = layer.self_attn
-            if layer.cross_attn is not None:
-                found["cross", i] = layer.cross_attn
+    def attentions(self) -> dict[str, MultiHeadAttention]:
+        """Every attention module by its name ("encoder.0.self", "decoder.1.cross", ...)."""
+        found: dict[str, MultiHeadAttention] = {}
+        for kind in KINDS[self.cfg.arch]:
+            stack = self.stacks()["encoder" if kind == "encoder" else "decoder"]
+            for i, layer in enumerate(stack.layers):
+                found[attention_name(kind, i)] = (
+                    layer.cross_attn if kind == "cross" else layer.self_attn
+                )
         return found
 
     def _with_attention(self, forward: Callable[[], Tensor]) -> tuple[Tensor, Attention]:
         """Run `forward` and return its logits with every head's post-softmax weights."""
-        points = {key: attn.hook_pattern for key, attn in self.attentions().items()}
-        with recording(points) as seen:
+        layers, kinds = range(self.cfg.n_layers), KINDS[self.cfg.arch]
+        names = {k: [f"{attention_name(k, i)}.pattern" for i in layers] for k in kinds}
+        with recording(self, [n for group in names.values() for n in group]) as seen:
             logits = forward()
-        layers = range(self.cfg.n_layers)
-        kinds = KINDS[self.cfg.arch]
-        return logits, {k: torch.stack([seen[k, i] for i in layers]) for k in kinds}
+        return logits, {k: torch.stack([seen[n] for n in group]) for k, group in names.items()}
 
 
 class EncoderDecoder(TransformerBase):

@@ -6,7 +6,8 @@ It may import the model layer (for the names of the architectures), nothing abov
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections import OrderedDict
 
 from tinyformer.tasks.base import Task, TaskConfig
 from tinyformer.tasks.batching import IGNORE, Example
@@ -32,18 +33,33 @@ TASKS: dict[str, type[Task]] = {
 }
 
 
-@functools.lru_cache(maxsize=16)
-def make_task(cfg: TaskConfig) -> Task:
+KEPT = 16  # tasks made lately, kept for the same settings
+_made: OrderedDict[TaskConfig, Task] = OrderedDict()
+_lock = threading.Lock()  # tasks are made in the app's worker thread and checked in its GUI
+
+
+def make_task(cfg: TaskConfig, progress=None) -> Task:
     """The task cfg names, with its settings checked (ValueError says what is wrong).
 
     Tasks never change once made, so the same settings give the same task object: an edit
-    checks its experiment without parsing a long examples text again.
+    checks its experiment without parsing a long examples text again. `progress(done,
+    total)` is called while a custom task's examples are parsed; it may raise to stop.
     """
     if not isinstance(cfg, TaskConfig):
         raise ValueError(f"make_task needs a TaskConfig, got {type(cfg).__name__}")
+    with _lock:
+        task = _made.get(cfg)
+        if task is not None:
+            _made.move_to_end(cfg)
+            return task
     if cfg.name not in TASKS:
         raise ValueError(f"unknown task {cfg.name!r}; tasks: {', '.join(TASKS)}")
-    return TASKS[cfg.name](cfg)
+    task = CustomTask(cfg, progress) if cfg.name == "custom" else TASKS[cfg.name](cfg)
+    with _lock:
+        _made[cfg] = task
+        while len(_made) > KEPT:
+            _made.popitem(last=False)
+    return task
 
 
 def show(task: Task, source_text: str, arch: str) -> str:

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from tinyformer.model.config import DECODER_ONLY, ENCODER_DECODER, ENCODER_ONLY
 from tinyformer.model.limits import MAX_SEQ_LEN, MAX_SYMBOLS
 from tinyformer.tasks.base import Task, TaskConfig
 from tinyformer.tasks.batching import Example
+from tinyformer.tasks.examples_file import iter_lines
 from tinyformer.tasks.vocab import SPECIALS, Vocab
 
 ARROW = "->"
+PROGRESS_EVERY = 20_000  # lines between two calls of a parse's progress
+Progress = Callable[[int, int], None]  # (lines done, lines in all); may raise to stop
 
 
-def parse_examples(text: str) -> tuple[list[tuple[list[str], list[str] | None]], bool]:
+def parse_examples(
+    text: str, progress: Progress | None = None
+) -> tuple[list[tuple[list[str], list[str] | None]], bool]:
     """Lines of "a b -> c d" pairs, or lines of plain sequences; blank lines and lines
     starting with # are skipped. Returns (source, target or None) per line, and whether
     the lines are pairs. Errors name the line and what is wrong with it."""
     rows, kinds = [], set()
-    for n, raw in enumerate(text.splitlines(), start=1):
+    total = text.count("\n") + 1 if progress is not None else 0
+    for n, raw in enumerate(iter_lines(text), start=1):
+        if progress is not None and n % PROGRESS_EVERY == 0:
+            progress(n, total)
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -74,10 +83,14 @@ class CustomTask(Task):
     summary = "your own examples, typed or from a file"
     eos = True
 
-    def __init__(self, cfg: TaskConfig) -> None:
-        rows, self.pairs = parse_examples(cfg.text)
-        tokens = [t for src, tgt in rows for t in src + (tgt or [])]
-        symbols = tuple(dict.fromkeys(tokens))
+    def __init__(self, cfg: TaskConfig, progress: Progress | None = None) -> None:
+        rows, self.pairs = parse_examples(cfg.text, progress)
+        seen: dict[str, None] = {}  # every token, in order of appearance
+        for src, tgt in rows:
+            for t in src + (tgt or []):
+                if t not in seen:
+                    seen[t] = None
+        symbols = tuple(seen)
         if len(symbols) > MAX_SYMBOLS:
             raise ValueError(f"{len(symbols)} distinct tokens is too many (at most {MAX_SYMBOLS})")
         super().__init__(cfg, Vocab(symbols))

@@ -8,7 +8,7 @@ which name the line) is tinyformer.tasks.custom.parse_examples.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tinyformer.model.limits import MAX_EXAMPLE_LINES, MAX_EXAMPLES_BYTES, MAX_SEQ_LEN
@@ -16,6 +16,22 @@ from tinyformer.model.limits import MAX_EXAMPLE_LINES, MAX_EXAMPLES_BYTES, MAX_S
 # A line longer than this cannot hold MAX_SEQ_LEN tokens of any sensible length.
 MAX_LINE_CHARS = MAX_SEQ_LEN * 64
 CHUNK = 1 << 20
+LINES_BLOCK = 1 << 16  # characters split at a time: no single call holds the GIL for long
+
+
+def iter_lines(text: str) -> Iterator[str]:
+    r"""text.splitlines(), a block at a time: the same lines, but a long text never holds
+    the interpreter in one long call (a GUI thread waiting for the GIL stays responsive).
+
+    >>> list(iter_lines("a\r\nb\n\nc")) == "a\r\nb\n\nc".splitlines()
+    True
+    """
+    start, n = 0, len(text)
+    while start < n:
+        end = text.find("\n", start + LINES_BLOCK)  # blocks end just after a newline
+        end = n if end < 0 else end + 1
+        yield from text[start:end].splitlines()
+        start = end
 
 
 def read_examples_file(
@@ -48,15 +64,18 @@ def read_examples_file(
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise ValueError(f"{path}: line {line} is not UTF-8 text") from None
-    lines = text.splitlines()
-    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
-        raise ValueError(f"{path}: the file holds no examples (it is empty or all comments)")
-    if len(lines) > MAX_EXAMPLE_LINES:
-        raise ValueError(f"{path}: {len(lines):,} lines; at most {MAX_EXAMPLE_LINES:,}")
-    for n, line in enumerate(lines, start=1):
+    examples, n = 0, 0
+    for n, line in enumerate(iter_lines(text), start=1):
+        if n > MAX_EXAMPLE_LINES:
+            lines = sum(1 for _ in iter_lines(text))
+            raise ValueError(f"{path}: {lines:,} lines; at most {MAX_EXAMPLE_LINES:,}")
         if len(line) > MAX_LINE_CHARS:
             raise ValueError(
                 f"{path}: line {n} is {len(line):,} characters long; an example may have at "
                 f"most {MAX_SEQ_LEN} tokens"
             )
+        stripped = line.strip()
+        examples += bool(stripped) and not stripped.startswith("#")
+    if not examples:
+        raise ValueError(f"{path}: the file holds no examples (it is empty or all comments)")
     return text

@@ -1,8 +1,25 @@
-"""Training history that stays small: long series are averaged down, never unbounded."""
+"""Training history that stays small: long series are averaged down, never unbounded.
+
+A history has one owner (the trainer). Others keep a mirror, extended with the slices it
+gained since their last look (`since`, `extend`), so the mirror always equals the owner's.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+Mark = tuple[int, int]  # (compactions, points) of a series when last looked at
+
+
+@dataclass(frozen=True)
+class SeriesSlice:
+    """What a series gained: keep its first `start` points, then append x and y."""
+
+    start: int
+    x: tuple[float, ...]
+    y: tuple[float, ...]
 
 
 class Series:
@@ -12,6 +29,7 @@ class Series:
     def __init__(self, capacity: int = 4096) -> None:
         self.capacity = capacity
         self.stride = 1
+        self.compactions = 0  # how often earlier points were merged (marks go stale)
         self.x: list[float] = []
         self.y: list[float] = []
         self._pending: list[tuple[float, float]] = []
@@ -27,6 +45,24 @@ class Series:
             self.x = self.x[1::2]
             self.y = [(a + b) / 2 for a, b in zip(self.y[0::2], self.y[1::2], strict=False)]
             self.stride *= 2
+            self.compactions += 1
+
+    def mark(self) -> Mark:
+        return self.compactions, len(self.x)
+
+    def since(self, mark: Mark | None) -> SeriesSlice | None:
+        """The points added since `mark` (all of them if the series was compacted since,
+        or if `mark` is None); None if nothing changed."""
+        start = mark[1] if mark is not None and mark[0] == self.compactions else 0
+        if start == len(self.x):
+            return None
+        return SeriesSlice(start, tuple(self.x[start:]), tuple(self.y[start:]))
+
+    def extend(self, piece: SeriesSlice) -> None:
+        """Apply a slice of another series (the owner's) to this mirror of it."""
+        del self.x[piece.start :], self.y[piece.start :]
+        self.x.extend(piece.x)
+        self.y.extend(piece.y)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.x, dtype=float), np.asarray(self.y, dtype=float)
@@ -54,6 +90,20 @@ STEP_FIELDS = ("loss", "accuracy", "lr", "grad_norm", "examples_per_s")
 EVAL_FIELDS = ("loss", "token_accuracy", "exact_match")
 
 
+PARTS = ("steps", "evals", "train_evals")
+HistoryMark = dict[str, dict[str, Mark]]
+
+
+@dataclass(frozen=True)
+class HistorySlice:
+    """What a history gained since a mark: part -> field -> slice, changed series only."""
+
+    parts: dict[str, dict[str, SeriesSlice]]
+
+    def __bool__(self) -> bool:
+        return any(self.parts.values())
+
+
 class History:
     """Per-step and per-evaluation series, keyed by field name, x = step. `evals` are on
     the held-out examples; `train_evals` on training examples (tasks with a split only)."""
@@ -75,11 +125,30 @@ class History:
         for f in EVAL_FIELDS:
             self.train_evals[f].append(event.step, getattr(event, f))
 
+    def mark(self) -> HistoryMark:
+        return {part: {f: s.mark() for f, s in getattr(self, part).items()} for part in PARTS}
+
+    def since(self, mark: HistoryMark | None) -> HistorySlice:
+        """Everything added since `mark` (since the start if None)."""
+        parts = {}
+        for part in PARTS:
+            changed = {}
+            for f, series in getattr(self, part).items():
+                piece = series.since(None if mark is None else mark[part][f])
+                if piece is not None:
+                    changed[f] = piece
+            parts[part] = changed
+        return HistorySlice(parts)
+
+    def extend(self, piece: HistorySlice) -> None:
+        """Apply a slice of the owner's history to this mirror of it."""
+        for part, changed in piece.parts.items():
+            series = getattr(self, part)
+            for f, s in changed.items():
+                series[f].extend(s)
+
     def state(self) -> dict:
-        return {
-            part: {f: s.state() for f, s in getattr(self, part).items()}
-            for part in ("steps", "evals", "train_evals")
-        }
+        return {part: {f: s.state() for f, s in getattr(self, part).items()} for part in PARTS}
 
     @classmethod
     def from_state(cls, state: dict) -> History:

@@ -80,8 +80,10 @@ class Trainer:
         self.heldout, self.heldout_split = self._held_out(tc)
         train = self.task.training_examples(self.arch)
         # With a split, training accuracy is measured on (at most eval_size) training
-        # examples, so the gap to held-out accuracy shows overfitting.
-        self.train_probe: list[Example] | None = None if train is None else train[: tc.eval_size]
+        # examples, so the gap to held-out accuracy shows overfitting. With nothing held
+        # out, the evaluation already is on those examples: once is enough.
+        on_training = train is None or self.heldout_split == "training"
+        self.train_probe: list[Example] | None = None if on_training else train[: tc.eval_size]
         self.probe = self.heldout[0]
         self.step_count = 0
         self.elapsed = 0.0

@@ -1,0 +1,64 @@
+"""Reading an examples file in the worker thread: progress, Cancel, and a task made ready.
+
+The file is read and parsed here, never in the GUI thread: the custom task it makes is
+kept by make_task for those exact settings, so when the window applies the text its
+checks find the task already made and parse nothing again.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+from pathlib import Path
+
+from explorer.core.results import ExamplesFailed, ExamplesProgress, ExamplesRead
+from tinyformer.tasks import TaskConfig, make_task
+from tinyformer.tasks.examples_file import read_examples_file
+
+PROGRESS_S = 0.1  # at most this often a progress report
+
+
+class Cancelled(Exception):
+    """The user pressed Cancel."""
+
+
+def load_examples(path: str, task: dict, cancel: threading.Event, emit) -> None:
+    """Reports, each handed to `emit` as it is made: progress while reading and parsing,
+    then ExamplesRead (the text, ready to apply to `task`'s settings) or ExamplesFailed
+    (what is wrong, or that it was cancelled)."""
+    name = Path(path).name
+    last = [0.0]
+
+    def progress(stage: str):
+        def report(done: int, total: int) -> None:
+            if cancel.is_set():
+                raise Cancelled
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_S:
+                last[0] = now
+                emit(ExamplesProgress(path, done, total, stage))
+
+        return report
+
+    # Millions of small objects would set off full garbage collections, each holding the
+    # interpreter (and so the GUI thread) for long; the survivors are frozen afterwards.
+    enabled = gc.isenabled()
+    gc.disable()
+    text = None
+    try:
+        text = read_examples_file(path, progress("reading"))
+        cfg = TaskConfig.from_dict({**task, "name": "custom", "text": text})
+        examples = len(make_task(cfg, progress("checking")).data)
+    except Cancelled:
+        emit(ExamplesFailed(path, "", cancelled=True))
+        return
+    except ValueError as e:
+        where = "" if text is None else f"{name}: "  # the file's own checks name it
+        emit(ExamplesFailed(path, f"{where}{e}"))
+        return
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+    emit(ExamplesRead(path, text, examples))

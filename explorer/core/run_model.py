@@ -1,0 +1,450 @@
+"""RunModel: the one owner of the live run.
+
+Everything about the run the app shows (its experiment, history, status, switched-off
+heads, the typed input, what the worker last read off the model) lives here and changes in
+two ways only: a request (a method below, called for the user, sent on to the worker as a
+value down `requested`) or a report (`apply`, the worker's messages in the order sent).
+Each change is announced by one past-tense signal with one payload; views redraw from
+those signals and never poll.
+
+Requests and reports are matched by ticket and serial (explorer.core.requests): a report
+that a newer request has overtaken changes the data it carries, never the status.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from explorer.core import requests as rq
+from explorer.core.results import (
+    Changed,
+    ExamplesFailed,
+    ExamplesProgress,
+    ExamplesRead,
+    InputRefusal,
+    InsideResult,
+    Inspection,
+    LiveAttention,
+    Made,
+    Refused,
+    Saved,
+    Stopped,
+    SweepFinished,
+    SweepProgress,
+    SweepResult,
+    TablesBuilt,
+    Trained,
+    TypedResult,
+    WarmedUp,
+    WorkerError,
+)
+from explorer.core.run import Run
+from explorer.core.status import MOVING, Status, StatusMachine, idle_event
+from tinyformer.model.hooks import parse_head
+from tinyformer.training.experiment import Experiment
+from tinyformer.training.history import History
+
+# While training, a reading a shown view needs is asked for again this often.
+LIVE_PERIOD_S = {"attention": 0.4, "predictions": 2.0, "inside": 2.0, "typed": 2.0}
+ANSWER_TIMEOUT_S = 10.0  # a reading not answered by then is asked for again
+EARLIER_KEPT = 4  # earlier runs' loss curves drawn faded
+
+
+class RunModel(QObject):
+    status_changed = Signal(object)  # Status
+    run_replaced = Signal(object)  # Run | None: a new run, an opened one, or none
+    trained = Signal(object)  # Run: steps, evaluations or snapshots were added
+    run_updated = Signal(object)  # Run: its length, step, file or saved step changed
+    run_ended = Signal(object)  # Run: it reached its last step (trained or stopped)
+    run_shortened = Signal(object)  # Run: Stop made its current step its last
+    inspected = Signal(object)  # Inspection
+    live_attention_read = Signal(object)  # LiveAttention
+    typed_answered = Signal(object)  # TypedResult
+    input_refused = Signal(object)  # InputRefusal
+    inside_read = Signal(object)  # InsideResult
+    ablation_changed = Signal(object)  # frozenset of head names
+    tables_built = Signal(object)  # TablesBuilt
+    examples_progressed = Signal(object)  # ExamplesProgress
+    examples_read = Signal(object)  # ExamplesRead
+    examples_failed = Signal(object)  # ExamplesFailed
+    saved = Signal(object)  # Saved
+    errored = Signal(object)  # WorkerError
+    sweep_progressed = Signal(object)  # SweepProgress
+    sweep_result_added = Signal(object)  # SweepResult
+    sweep_finished = Signal(object)  # SweepFinished
+    locked_changed = Signal(bool)  # a question holds requests (True) or no longer (False)
+    warmed_up = Signal(object)  # WarmedUp
+
+    requested = Signal(object)  # a request (explorer.core.requests), for the worker
+
+    def __init__(self, namer: Callable[[Experiment, str | None], str] | None = None) -> None:
+        super().__init__()
+        self.machine = StatusMachine()
+        self.run: Run | None = None
+        self.earlier: list[History] = []  # earlier runs' histories, drawn faded
+        self.ablated: frozenset[str] = frozenset()
+        self.typed_text: str | None = None  # the user's own input, answered as the run goes
+        self.inside_request: tuple = ("held-out", 0)  # the input the Inside tab follows
+        self.sweep_progress: SweepProgress | None = None
+        self.locked = False  # a question is open: training requests go nowhere
+        self._namer = namer or (lambda experiment, path: experiment.task.name)
+        self._tickets = itertools.count(1)
+        self._serials = itertools.count(1)
+        self._preparing: int | None = None  # the serial of the run asked for
+        self._train_ticket = 0  # the newest train request
+        self._answered = 0  # the newest train request the worker has answered
+        self._watched: set[str] = set()
+        self._outstanding: dict[str, float] = {}  # reading -> asked for when, not answered
+        self._last_ask: dict[str, float] = {}  # reading -> when it was last asked for
+        self._fresh_at: dict[str, int] = {}  # reading -> the step of its newest answer
+        self._handlers = {
+            Made: self._on_made,
+            Refused: self._on_refused,
+            Trained: self._on_trained,
+            Stopped: self._on_stopped,
+            Changed: self._on_changed,
+            Saved: self._on_saved,
+            Inspection: self._on_inspection,
+            LiveAttention: self._on_live_attention,
+            TypedResult: self._on_typed,
+            InputRefusal: self._on_refusal,
+            InsideResult: self._on_inside,
+            TablesBuilt: self.tables_built.emit,
+            ExamplesProgress: self.examples_progressed.emit,
+            ExamplesRead: self.examples_read.emit,
+            ExamplesFailed: self.examples_failed.emit,
+            SweepProgress: self._on_sweep_progress,
+            SweepResult: self.sweep_result_added.emit,
+            SweepFinished: self._on_sweep_finished,
+            WorkerError: self.errored.emit,
+            WarmedUp: self.warmed_up.emit,
+        }
+
+    @property
+    def status(self) -> Status:
+        return self.machine.status
+
+    @property
+    def busy(self) -> bool:
+        """The worker is doing something for the run (or a sweep): edits of it wait."""
+        return self.status in (Status.PREPARING, Status.SWEEPING, *MOVING)
+
+    # requests ---------------------------------------------------------------------------
+
+    def new_run(self, experiment: Experiment) -> None:
+        self._prepare()
+        self._send(rq.NewRun, self._preparing, experiment)
+
+    def open_run(self, path: str) -> None:
+        """Open a run file; training pauses, and the run stays if the file cannot be read."""
+        self._prepare()
+        self._send(rq.OpenRun, self._preparing, str(path))
+
+    def train(self, by: int = 0) -> bool:
+        """Train to the end (by=0) or `by` steps; False if that cannot be done now."""
+        if self.locked:
+            return False
+        if self.status is Status.PREPARING and self._preparing is not None:
+            self._train_ticket = self._send(rq.Train, self._preparing, by=by)
+            return True  # the run trains as soon as it exists ("made_training")
+        if self.run is None or not self.machine.allows("train"):
+            return False
+        self.set_ablation(())  # training always uses every head
+        self._train_ticket = self._send(rq.Train, self.run.serial, by=by)
+        self._go("train")
+        return True
+
+    def pause(self) -> None:
+        if self.status is Status.TRAINING:
+            self._send(rq.Pause, self.run.serial)
+            self._go("pause")
+
+    def stop(self) -> bool:
+        """End the run at its current step (which becomes its last, evaluated)."""
+        run = self.run
+        if self.locked or run is None or run.step == 0 or run.finished:
+            return False
+        if self.status not in (Status.READY, *MOVING):
+            return False
+        if self.status is Status.TRAINING:
+            self._go("pause")
+        self._send(rq.Stop, run.serial)
+        return True
+
+    def discard(self) -> None:
+        """Forget the run; the next Train starts a new one."""
+        if self.run is None:
+            return
+        self._send(rq.Discard, self.run.serial)
+        self._replace(None)
+        self._go("discard")
+        self.run_replaced.emit(None)
+
+    def extend(self, steps: int) -> None:
+        """Change the run's planned length (the worker answers with the run as it is)."""
+        if self.run is not None:
+            self._send(rq.SetLength, self.run.serial, steps)
+
+    def save(self, path: str) -> None:
+        if self.run is not None:
+            self._send(rq.Save, self.run.serial, str(path))
+
+    def toggle_head(self, head: str) -> bool:
+        """Switch a head ("decoder.0.cross.1") off, or on again; only while not training."""
+        return self.set_ablation(self.ablated ^ {head})
+
+    def set_ablation(self, heads) -> bool:
+        heads = frozenset(heads)
+        for head in heads:
+            parse_head(head)  # a name, checked
+        if heads == self.ablated:
+            return True
+        if heads and (self.run is None or self.busy):
+            return False
+        self.ablated = heads
+        self._fresh_at.clear()  # every reading was made with other heads
+        if self.run is not None:
+            self._send(rq.SetAblation, self.run.serial, heads)
+        self.ablation_changed.emit(heads)
+        self._follow()
+        return True
+
+    def ask_typed(self, text: str) -> None:
+        """The model's answer to the user's own input, now and as the run goes on."""
+        self.typed_text = text
+        self._ask("typed", text)
+
+    def look_inside(self, request: tuple) -> None:
+        """Follow one input through the model: ("held-out", index) or ("typed", text)."""
+        self.inside_request = tuple(request)
+        self._ask("inside", self.inside_request)
+
+    def watch(self, reading: str, on: bool) -> None:
+        """A view that shows `reading` is in sight (on) or not: while training, what is in
+        sight is read again every LIVE_PERIOD_S; otherwise whenever the run has moved."""
+        if reading not in LIVE_PERIOD_S:
+            raise ValueError(f"no reading {reading!r}; readings: {', '.join(LIVE_PERIOD_S)}")
+        (self._watched.add if on else self._watched.discard)(reading)
+        self._follow()
+
+    def build_tables(self, experiment: Experiment) -> None:
+        self._send(rq.BuildTables, experiment)
+
+    def read_examples(self, path: str, task: dict) -> None:
+        self._send(rq.ReadExamples, str(path), dict(task))
+
+    def cancel_examples(self) -> None:
+        self._send(rq.CancelExamples)
+
+    def sweep(self, jobs: list) -> None:
+        """Train [(name, experiment), ...] one after another; the current run pauses."""
+        self.sweep_progress = None
+        self._go("sweep")
+        self._send(rq.Sweep, tuple(jobs))
+
+    def cancel_sweep(self) -> None:
+        self._send(rq.CancelSweep)
+
+    def set_locked(self, locked: bool) -> None:
+        """A question is open (True): requests to train go nowhere until it is answered."""
+        if locked != self.locked:
+            self.locked = locked
+            self.locked_changed.emit(locked)
+
+    # reports ----------------------------------------------------------------------------
+
+    def apply(self, report: object) -> None:
+        """One report of the worker's, in the order sent."""
+        self._handlers[type(report)](report)
+
+    def _current(self, serial: int) -> Run | None:
+        run = self.run
+        return run if run is not None and run.serial == serial else None
+
+    def _on_made(self, made: Made) -> None:
+        if made.serial != self._preparing:
+            return  # a run asked for and then given up
+        self._preparing = None
+        run = Run.made(made, self._namer(made.info.experiment, made.info.path))
+        self._replace(run)
+        if self._train_ticket > self._answered:
+            self._go("made_training")  # Train was pressed with no run
+        else:
+            self._go("made_finished" if run.finished else "made")
+        self.run_replaced.emit(run)
+        self._follow()
+
+    def _on_refused(self, refused: Refused) -> None:
+        if refused.serial != self._preparing:
+            return
+        self._preparing = None
+        self._answered = self._train_ticket  # a Train for that run is moot
+        run = self.run
+        self._go(idle_event("refused", run is not None, run is not None and run.finished))
+        self.errored.emit(refused.error)
+
+    def _on_trained(self, trained: Trained) -> None:
+        run = self._current(trained.serial)
+        if run is None:
+            return
+        run.history.extend(trained.history)
+        if trained.snapshots is not None:
+            run.snapshots = trained.snapshots
+        run.step = trained.step
+        run.recent.append((time.monotonic(), trained.step))
+        for name in ("last_step", "last_eval", "last_train_eval"):
+            if getattr(trained, name) is not None:
+                setattr(run, name, getattr(trained, name))
+        self.trained.emit(run)
+        self._follow()
+
+    def _on_stopped(self, stopped: Stopped) -> None:
+        run = self._current(stopped.serial)
+        if run is None:
+            return
+        self._take_info(run, stopped.info)
+        self._answered = max(self._answered, stopped.ticket)
+        if self.status in MOVING and stopped.ticket >= self._train_ticket:
+            self._go("ended" if run.finished else "stopped")
+            if run.finished:
+                self.run_ended.emit(run)
+        self.run_updated.emit(run)
+        self._follow()
+
+    def _on_changed(self, changed: Changed) -> None:
+        run = self._current(changed.serial)
+        if run is None:
+            return
+        self._take_info(run, changed.info)
+        if changed.ended:
+            self.run_shortened.emit(run)
+        if changed.ended and self.status is Status.READY:
+            self._go("ended")
+            self.run_ended.emit(run)
+        elif not run.finished and self.status is Status.FINISHED:
+            self._go("extended")
+        self.run_updated.emit(run)
+
+    def _on_saved(self, saved: Saved) -> None:
+        run = self._current(saved.serial)
+        if run is not None:
+            run.path, run.saved_step = saved.path, saved.info.step
+            self.run_updated.emit(run)
+        self.saved.emit(saved)
+
+    def _on_inspection(self, inspection: Inspection) -> None:
+        run = self._current(inspection.serial)
+        if run is not None and inspection.ablated == self.ablated:
+            run.inspection = inspection
+            self._answered_reading("predictions", inspection.step)
+            self.inspected.emit(inspection)
+
+    def _on_live_attention(self, live: LiveAttention) -> None:
+        run = self._current(live.serial)
+        if run is not None:
+            run.live = live
+            self._answered_reading("attention", live.step)
+            self.live_attention_read.emit(live)
+
+    def _on_typed(self, result: TypedResult) -> None:
+        if self._current(result.serial) is not None and result.text == self.typed_text:
+            self._answered_reading("typed", result.step)
+            self.typed_answered.emit(result)
+
+    def _on_refusal(self, refusal: InputRefusal) -> None:
+        if self._current(refusal.serial) is not None:
+            reading = "typed" if refusal.where == "predictions" else "inside"
+            if reading == "typed":
+                self.typed_text = None  # nothing to follow
+            self._outstanding.pop(reading, None)
+            self.input_refused.emit(refusal)
+
+    def _on_inside(self, inside: InsideResult) -> None:
+        if self._current(inside.serial) is not None and inside.request == self.inside_request:
+            self._answered_reading("inside", inside.step)
+            self.inside_read.emit(inside)
+
+    def _on_sweep_progress(self, progress: SweepProgress) -> None:
+        self.sweep_progress = progress
+        self.sweep_progressed.emit(progress)
+
+    def _on_sweep_finished(self, finished: SweepFinished) -> None:
+        run = self.run
+        self._go(idle_event("swept", run is not None, run is not None and run.finished))
+        self.sweep_finished.emit(finished)
+        self._follow()
+
+    # helpers ----------------------------------------------------------------------------
+
+    def _send(self, kind: type[rq.Request], *args, **kwargs) -> int:
+        """Make a request of `kind` with the next ticket and send it; its ticket."""
+        ticket = next(self._tickets)
+        self.requested.emit(kind(*args, ticket=ticket, **kwargs))
+        return ticket
+
+    def _go(self, event: str) -> None:
+        before = self.status
+        after = self.machine.go(event)
+        if after is not before:
+            self.status_changed.emit(after)
+
+    def _prepare(self) -> None:
+        self._go("prepare")
+        self._preparing = next(self._serials)
+
+    def _replace(self, run: Run | None) -> None:
+        old = self.run
+        if old is not None and old.step > 0:
+            self.earlier = [*self.earlier, old.history][-EARLIER_KEPT:]
+        self.run = run
+        self._outstanding.clear()
+        self._fresh_at.clear()
+        if self.ablated:
+            self.ablated = frozenset()
+            self.ablation_changed.emit(self.ablated)
+        if run is not None and old is not None and run.experiment.task != old.experiment.task:
+            self.typed_text = None  # typed for another task's tokens
+            self.inside_request = ("held-out", 0)
+
+    @staticmethod
+    def _take_info(run: Run, info) -> None:
+        run.experiment, run.step = info.experiment, info.step
+        if info.path is not None:
+            run.path = info.path
+
+    def _answered_reading(self, reading: str, step: int) -> None:
+        self._outstanding.pop(reading, None)
+        self._fresh_at[reading] = step
+
+    def _ask(self, reading: str, arg=None) -> None:
+        if self.run is None:
+            return
+        self._outstanding[reading] = self._last_ask[reading] = time.monotonic()
+        self._send(rq.Read, self.run.serial, reading, arg)
+
+    def _follow(self) -> None:
+        """Ask again for the readings in sight that the run has moved past: while training
+        at most every LIVE_PERIOD_S, otherwise at once."""
+        run = self.run
+        if run is None or self.status in (Status.PREPARING, Status.SWEEPING):
+            return
+        now, live = time.monotonic(), self.status is Status.TRAINING
+        for reading in sorted(self._watched):
+            if reading == "typed" and self.typed_text is None:
+                continue
+            if reading == "attention" and not live:
+                continue  # when idle the Attention tab draws snapshots and inspections
+            if self._fresh_at.get(reading) == run.step:
+                continue
+            asked = self._outstanding.get(reading)
+            if asked is not None and now - asked < ANSWER_TIMEOUT_S:
+                continue  # its answer is on its way
+            if live and now - self._last_ask.get(reading, 0.0) < LIVE_PERIOD_S[reading]:
+                continue
+            self._ask(
+                reading, {"typed": self.typed_text, "inside": self.inside_request}.get(reading)
+            )
