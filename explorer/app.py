@@ -28,7 +28,7 @@ def create_app(run_path: str | None = None, store: QSettings | None = None):
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
     store = store if store is not None else QSettings()
     state = AppModel()
-    session = TrainingSession(state.live)
+    session = TrainingSession(state.live, state.jobs)
     window = MainWindow(state, session, store)
     for message in window.storage.restore_settings():  # a damaged entry never stops the app
         window.statusBar().showMessage(message, 15000)

@@ -367,3 +367,16 @@ def test_opening_a_tab_never_puts_the_cursor_in_its_text_box(window, qtbot):
     qtbot.keyClick(focus, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.state.run.step > 30, timeout=WAIT_MS)
     assert predictions.input.text() == "3 1 4"
+
+
+def test_examples_typed_then_another_field_at_once_keep_every_keystroke(window, qtbot):
+    panel = window.settings_panel
+    window.state.set_setting("task", "name", "custom")
+    panel.custom.setFocus()
+    qtbot.keyClicks(panel.custom, "1 2 -> 2 1")
+    qtbot.keyClick(panel.custom, Qt.Key.Key_Return)
+    qtbot.keyClicks(panel.custom, "3 4 -> 4 3")
+    _type_into(qtbot, panel.held_out, "0")  # before the typed text has settled
+    assert panel.custom.toPlainText() == "1 2 -> 2 1\n3 4 -> 4 3"
+    assert window.state.settings["task"]["text"] == "1 2 -> 2 1\n3 4 -> 4 3"
+    assert window.state.settings["task"]["held_out"] == 0.0

@@ -2,7 +2,8 @@
 
 The window turns clicks and keys into the calls below and draws from the signals of the
 parts: `form` (the settings being edited), `live` (the run, explorer.core.run_model),
-`compare` (finished runs) and `guard` (questions before work is lost). An edit that would
+`compare` (finished runs), `guard` (questions before work is lost) and `jobs` (the
+worker's work for the form). An edit that would
 discard unsaved work is held until the guard's question is answered; nothing changes
 meanwhile, and no event loop runs inside any of these calls.
 """
@@ -20,6 +21,7 @@ from explorer.core.form import Form, Settings, experiment_of
 from explorer.core.questions import Guard, Question
 from explorer.core.run import Run
 from explorer.core.run_model import RunModel
+from explorer.core.side_jobs import SideJobs
 from explorer.core.status import Status
 from tinyformer.presets import Preset
 from tinyformer.training.experiment import Experiment
@@ -39,9 +41,11 @@ class AppModel(QObject):
         super().__init__()
         self.form = Form(presets)
         self.live = RunModel(namer=self._name_run)
+        self.jobs = SideJobs()  # the worker's work for the form: tables, examples files
         self.compare = RunList()
         self.guard = Guard(self.live)
         self.temperature = 1.0
+        self.examples_file: str | None = None  # where the custom task's long text came from
         # The form's name for a setting ("Hidden size"), for questions; the window's.
         self.label_of: Callable[[str, str], str | None] = lambda part, key: None
         self.live.run_replaced.connect(self._on_run_replaced)

@@ -48,7 +48,8 @@ def load_examples(path: str, task: dict, cancel: threading.Event, emit) -> None:
     text = None
     try:
         text = read_examples_file(path, progress("reading"))
-        cfg = TaskConfig.from_dict({**task, "name": "custom", "text": text})
+        task = {**task, "name": "custom", "text": text}
+        cfg = TaskConfig.from_dict(task)
         examples = len(make_task(cfg, progress("checking")).data)
     except Cancelled:
         emit(ExamplesFailed(path, "", cancelled=True))
@@ -61,4 +62,4 @@ def load_examples(path: str, task: dict, cancel: threading.Event, emit) -> None:
         gc.freeze()
         if enabled:
             gc.enable()
-    emit(ExamplesRead(path, text, examples))
+    emit(ExamplesRead(path, text, examples, task))

@@ -203,6 +203,7 @@ class ExamplesRead:
     path: str
     text: str
     examples: int
+    task: dict  # the task settings it was checked with: applied as they are, nothing re-read
 
 
 @dataclass(frozen=True)

@@ -20,37 +20,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core import requests as rq
-from explorer.core.results import (
-    Changed,
-    ExamplesFailed,
-    ExamplesProgress,
-    ExamplesRead,
-    InputRefusal,
-    InsideResult,
-    Inspection,
-    LiveAttention,
-    Made,
-    Refused,
-    Saved,
-    Stopped,
-    SweepFinished,
-    SweepProgress,
-    SweepResult,
-    TablesBuilt,
-    Trained,
-    TypedResult,
-    WarmedUp,
-    WorkerError,
-)
+from explorer.core import results as rs
+from explorer.core.readings_due import DueReadings
 from explorer.core.run import Run
 from explorer.core.status import MOVING, Status, StatusMachine, idle_event
 from tinyformer.model.hooks import parse_head
 from tinyformer.training.experiment import Experiment
 from tinyformer.training.history import History
 
-# While training, a reading a shown view needs is asked for again this often.
-LIVE_PERIOD_S = {"attention": 0.4, "predictions": 2.0, "inside": 2.0, "typed": 2.0}
-ANSWER_TIMEOUT_S = 10.0  # a reading not answered by then is asked for again
 EARLIER_KEPT = 4  # earlier runs' loss curves drawn faded
 
 
@@ -67,10 +44,6 @@ class RunModel(QObject):
     input_refused = Signal(object)  # InputRefusal
     inside_read = Signal(object)  # InsideResult
     ablation_changed = Signal(object)  # frozenset of head names
-    tables_built = Signal(object)  # TablesBuilt
-    examples_progressed = Signal(object)  # ExamplesProgress
-    examples_read = Signal(object)  # ExamplesRead
-    examples_failed = Signal(object)  # ExamplesFailed
     saved = Signal(object)  # Saved
     errored = Signal(object)  # WorkerError
     sweep_progressed = Signal(object)  # SweepProgress
@@ -89,39 +62,33 @@ class RunModel(QObject):
         self.ablated: frozenset[str] = frozenset()
         self.typed_text: str | None = None  # the user's own input, answered as the run goes
         self.inside_request: tuple = ("held-out", 0)  # the input the Inside tab follows
-        self.sweep_progress: SweepProgress | None = None
+        self.sweep_progress: rs.SweepProgress | None = None
         self.locked = False  # a question is open: training requests go nowhere
+        self.warm = False  # the worker has loaded torch and trained a throwaway step
         self._namer = namer or (lambda experiment, path: experiment.task.name)
         self._tickets = itertools.count(1)
         self._serials = itertools.count(1)
         self._preparing: int | None = None  # the serial of the run asked for
         self._train_ticket = 0  # the newest train request
         self._answered = 0  # the newest train request the worker has answered
-        self._watched: set[str] = set()
-        self._outstanding: dict[str, float] = {}  # reading -> asked for when, not answered
-        self._last_ask: dict[str, float] = {}  # reading -> when it was last asked for
-        self._fresh_at: dict[str, int] = {}  # reading -> the step of its newest answer
+        self._due = DueReadings()
         self._handlers = {
-            Made: self._on_made,
-            Refused: self._on_refused,
-            Trained: self._on_trained,
-            Stopped: self._on_stopped,
-            Changed: self._on_changed,
-            Saved: self._on_saved,
-            Inspection: self._on_inspection,
-            LiveAttention: self._on_live_attention,
-            TypedResult: self._on_typed,
-            InputRefusal: self._on_refusal,
-            InsideResult: self._on_inside,
-            TablesBuilt: self.tables_built.emit,
-            ExamplesProgress: self.examples_progressed.emit,
-            ExamplesRead: self.examples_read.emit,
-            ExamplesFailed: self.examples_failed.emit,
-            SweepProgress: self._on_sweep_progress,
-            SweepResult: self.sweep_result_added.emit,
-            SweepFinished: self._on_sweep_finished,
-            WorkerError: self.errored.emit,
-            WarmedUp: self.warmed_up.emit,
+            rs.Made: self._on_made,
+            rs.Refused: self._on_refused,
+            rs.Trained: self._on_trained,
+            rs.Stopped: self._on_stopped,
+            rs.Changed: self._on_changed,
+            rs.Saved: self._on_saved,
+            rs.Inspection: self._on_inspection,
+            rs.LiveAttention: self._on_live_attention,
+            rs.TypedResult: self._on_typed,
+            rs.InputRefusal: self._on_refusal,
+            rs.InsideResult: self._on_inside,
+            rs.SweepProgress: self._on_sweep_progress,
+            rs.SweepResult: self.sweep_result_added.emit,
+            rs.SweepFinished: self._on_sweep_finished,
+            rs.WorkerError: self.errored.emit,
+            rs.WarmedUp: self._on_warmed_up,
         }
 
     @property
@@ -200,13 +167,16 @@ class RunModel(QObject):
     def set_ablation(self, heads) -> bool:
         heads = frozenset(heads)
         for head in heads:
-            parse_head(head)  # a name, checked
+            if not isinstance(head, str):
+                raise ValueError(f"{head!r} is not a head: name it as its tensors are, "
+                                 "decoder.0.cross.1")  # fmt: skip
+            parse_head(head)
         if heads == self.ablated:
             return True
         if heads and (self.run is None or self.busy):
             return False
         self.ablated = heads
-        self._fresh_at.clear()  # every reading was made with other heads
+        self._due.stale()  # every reading was made with other heads
         if self.run is not None:
             self._send(rq.SetAblation, self.run.serial, heads)
         self.ablation_changed.emit(heads)
@@ -226,19 +196,8 @@ class RunModel(QObject):
     def watch(self, reading: str, on: bool) -> None:
         """A view that shows `reading` is in sight (on) or not: while training, what is in
         sight is read again every LIVE_PERIOD_S; otherwise whenever the run has moved."""
-        if reading not in LIVE_PERIOD_S:
-            raise ValueError(f"no reading {reading!r}; readings: {', '.join(LIVE_PERIOD_S)}")
-        (self._watched.add if on else self._watched.discard)(reading)
+        self._due.watch(reading, on)
         self._follow()
-
-    def build_tables(self, experiment: Experiment) -> None:
-        self._send(rq.BuildTables, experiment)
-
-    def read_examples(self, path: str, task: dict) -> None:
-        self._send(rq.ReadExamples, str(path), dict(task))
-
-    def cancel_examples(self) -> None:
-        self._send(rq.CancelExamples)
 
     def sweep(self, jobs: list) -> None:
         """Train [(name, experiment), ...] one after another; the current run pauses."""
@@ -265,7 +224,7 @@ class RunModel(QObject):
         run = self.run
         return run if run is not None and run.serial == serial else None
 
-    def _on_made(self, made: Made) -> None:
+    def _on_made(self, made: rs.Made) -> None:
         if made.serial != self._preparing:
             return  # a run asked for and then given up
         self._preparing = None
@@ -278,7 +237,7 @@ class RunModel(QObject):
         self.run_replaced.emit(run)
         self._follow()
 
-    def _on_refused(self, refused: Refused) -> None:
+    def _on_refused(self, refused: rs.Refused) -> None:
         if refused.serial != self._preparing:
             return
         self._preparing = None
@@ -287,7 +246,7 @@ class RunModel(QObject):
         self._go(idle_event("refused", run is not None, run is not None and run.finished))
         self.errored.emit(refused.error)
 
-    def _on_trained(self, trained: Trained) -> None:
+    def _on_trained(self, trained: rs.Trained) -> None:
         run = self._current(trained.serial)
         if run is None:
             return
@@ -302,7 +261,7 @@ class RunModel(QObject):
         self.trained.emit(run)
         self._follow()
 
-    def _on_stopped(self, stopped: Stopped) -> None:
+    def _on_stopped(self, stopped: rs.Stopped) -> None:
         run = self._current(stopped.serial)
         if run is None:
             return
@@ -315,7 +274,7 @@ class RunModel(QObject):
         self.run_updated.emit(run)
         self._follow()
 
-    def _on_changed(self, changed: Changed) -> None:
+    def _on_changed(self, changed: rs.Changed) -> None:
         run = self._current(changed.serial)
         if run is None:
             return
@@ -329,50 +288,54 @@ class RunModel(QObject):
             self._go("extended")
         self.run_updated.emit(run)
 
-    def _on_saved(self, saved: Saved) -> None:
+    def _on_saved(self, saved: rs.Saved) -> None:
         run = self._current(saved.serial)
         if run is not None:
             run.path, run.saved_step = saved.path, saved.info.step
             self.run_updated.emit(run)
         self.saved.emit(saved)
 
-    def _on_inspection(self, inspection: Inspection) -> None:
+    def _on_inspection(self, inspection: rs.Inspection) -> None:
         run = self._current(inspection.serial)
         if run is not None and inspection.ablated == self.ablated:
             run.inspection = inspection
             self._answered_reading("predictions", inspection.step)
             self.inspected.emit(inspection)
 
-    def _on_live_attention(self, live: LiveAttention) -> None:
+    def _on_live_attention(self, live: rs.LiveAttention) -> None:
         run = self._current(live.serial)
         if run is not None:
             run.live = live
             self._answered_reading("attention", live.step)
             self.live_attention_read.emit(live)
 
-    def _on_typed(self, result: TypedResult) -> None:
+    def _on_typed(self, result: rs.TypedResult) -> None:
         if self._current(result.serial) is not None and result.text == self.typed_text:
             self._answered_reading("typed", result.step)
             self.typed_answered.emit(result)
 
-    def _on_refusal(self, refusal: InputRefusal) -> None:
+    def _on_refusal(self, refusal: rs.InputRefusal) -> None:
         if self._current(refusal.serial) is not None:
             reading = "typed" if refusal.where == "predictions" else "inside"
             if reading == "typed":
                 self.typed_text = None  # nothing to follow
-            self._outstanding.pop(reading, None)
+            self._due.answered(reading)
             self.input_refused.emit(refusal)
 
-    def _on_inside(self, inside: InsideResult) -> None:
+    def _on_inside(self, inside: rs.InsideResult) -> None:
         if self._current(inside.serial) is not None and inside.request == self.inside_request:
             self._answered_reading("inside", inside.step)
             self.inside_read.emit(inside)
 
-    def _on_sweep_progress(self, progress: SweepProgress) -> None:
+    def _on_sweep_progress(self, progress: rs.SweepProgress) -> None:
         self.sweep_progress = progress
         self.sweep_progressed.emit(progress)
 
-    def _on_sweep_finished(self, finished: SweepFinished) -> None:
+    def _on_warmed_up(self, warm: rs.WarmedUp) -> None:
+        self.warm = True
+        self.warmed_up.emit(warm)
+
+    def _on_sweep_finished(self, finished: rs.SweepFinished) -> None:
         run = self.run
         self._go(idle_event("swept", run is not None, run is not None and run.finished))
         self.sweep_finished.emit(finished)
@@ -401,8 +364,7 @@ class RunModel(QObject):
         if old is not None and old.step > 0:
             self.earlier = [*self.earlier, old.history][-EARLIER_KEPT:]
         self.run = run
-        self._outstanding.clear()
-        self._fresh_at.clear()
+        self._due.forget()
         if self.ablated:
             self.ablated = frozenset()
             self.ablation_changed.emit(self.ablated)
@@ -417,34 +379,21 @@ class RunModel(QObject):
             run.path = info.path
 
     def _answered_reading(self, reading: str, step: int) -> None:
-        self._outstanding.pop(reading, None)
-        self._fresh_at[reading] = step
+        self._due.answered(reading, step)
 
     def _ask(self, reading: str, arg=None) -> None:
         if self.run is None:
             return
-        self._outstanding[reading] = self._last_ask[reading] = time.monotonic()
+        self._due.asked(reading, time.monotonic())
         self._send(rq.Read, self.run.serial, reading, arg)
 
     def _follow(self) -> None:
-        """Ask again for the readings in sight that the run has moved past: while training
-        at most every LIVE_PERIOD_S, otherwise at once."""
+        """Ask again for the readings in sight that the run has moved past."""
         run = self.run
         if run is None or self.status in (Status.PREPARING, Status.SWEEPING):
             return
-        now, live = time.monotonic(), self.status is Status.TRAINING
-        for reading in sorted(self._watched):
-            if reading == "typed" and self.typed_text is None:
-                continue
-            if reading == "attention" and not live:
-                continue  # when idle the Attention tab draws snapshots and inspections
-            if self._fresh_at.get(reading) == run.step:
-                continue
-            asked = self._outstanding.get(reading)
-            if asked is not None and now - asked < ANSWER_TIMEOUT_S:
-                continue  # its answer is on its way
-            if live and now - self._last_ask.get(reading, 0.0) < LIVE_PERIOD_S[reading]:
-                continue
-            self._ask(
-                reading, {"typed": self.typed_text, "inside": self.inside_request}.get(reading)
-            )
+        skip = {"typed"} if self.typed_text is None else set()
+        live = self.status is Status.TRAINING
+        for reading in self._due.due(run.step, live, time.monotonic(), skip):
+            args = {"typed": self.typed_text, "inside": self.inside_request}
+            self._ask(reading, args.get(reading))

@@ -1,7 +1,8 @@
 """The training session: the thread that trains, and the two wires between it and the GUI.
 
 The run model's requests go down one queued signal to the worker, in order; the worker's
-reports come back up one queued signal into `RunModel.apply`, in order. What cannot wait
+reports come back up one queued signal into `RunModel.apply`, in order (those about the
+form's side jobs, tables and examples files, into `SideJobs.apply`). What cannot wait
 in the queue (a pause, a cancel) is also set on the worker at once, from the GUI thread,
 before the request itself is queued.
 """
@@ -14,6 +15,7 @@ from PySide6.QtCore import QObject, QThread, Signal
 
 from explorer.core import requests as rq
 from explorer.core.run_model import RunModel
+from explorer.core.side_jobs import SideJobs
 from explorer.core.worker import TrainingWorker
 
 SHUTDOWN_WAIT_MS = 30_000
@@ -24,9 +26,9 @@ class TrainingSession(QObject):
     _to_worker = Signal(object)  # a request, queued across threads
     _warm_up = Signal()
 
-    def __init__(self, live: RunModel, threads: int | None = 1) -> None:
+    def __init__(self, live: RunModel, jobs: SideJobs, threads: int | None = 1) -> None:
         super().__init__()
-        self.live = live
+        self.live, self.jobs = live, jobs
         self.thread = QThread()
         self.thread.setObjectName("training")
         THREADS.add(self.thread)
@@ -34,8 +36,9 @@ class TrainingSession(QObject):
         self.worker.moveToThread(self.thread)
         self._to_worker.connect(self.worker.handle)
         self._warm_up.connect(self.worker.warm_up)
-        self.worker.reported.connect(live.apply)
+        self.worker.reported.connect(self._on_reported)
         live.requested.connect(self._on_requested)
+        jobs.requested.connect(self._on_requested)
         self.thread.start()
         self._warm_up.emit()
 
@@ -52,6 +55,9 @@ class TrainingSession(QObject):
         elif isinstance(request, rq.ReadExamples):
             w.cancel_examples.clear()
         self._to_worker.emit(request)
+
+    def _on_reported(self, report: object) -> None:
+        (self.jobs if isinstance(report, SideJobs.REPORTS) else self.live).apply(report)
 
     def shutdown(self) -> bool:
         """Stop training and end the thread; True when it ended."""

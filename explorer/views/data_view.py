@@ -90,7 +90,7 @@ class DataView(QWidget):
         layout.addWidget(scroll, 1)
         self.redraw = Redraw(self, self._ask)
         state.form.settings_changed.connect(self.redraw.poke)
-        state.live.tables_built.connect(self._on_tables_built)
+        state.jobs.tables_built.connect(self._on_tables_built)
         self.redraw.poke()
 
     def refresh(self) -> None:
@@ -107,7 +107,7 @@ class DataView(QWidget):
             return
         if exp != self._drawn and exp != self._asked:
             self._asked = exp
-            self.state.live.build_tables(exp)
+            self.state.jobs.build_tables(exp)
 
     def _on_tables_built(self, built: TablesBuilt) -> None:
         exp = built.experiment

@@ -32,6 +32,11 @@ class ProgressStrip(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(lambda: self.setVisible(self.running))
+        # Hidden, it keeps its room: showing it never relays out the window (which, with
+        # every plot in it, held the GUI thread for a tenth of a second).
+        policy = self.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(policy)
         self.hide()
 
     def start(self, text: str) -> None:

@@ -109,6 +109,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(scroll, 1)
 
+        self._text_base = ""
         self._text_timer = QTimer(self)
         self._text_timer.setSingleShot(True)
         self._text_timer.setInterval(TEXT_DELAY_MS)
@@ -161,7 +162,7 @@ class SettingsPanel(QWidget):
         self.pattern = QLineEdit()
         self.pattern.setPlaceholderText("e.g. 1 0  or  a b c")
         self.pattern.setToolTip(TIPS["task.pattern"])
-        self.pattern.textEdited.connect(lambda t: self.state.set_setting("task", "pattern", t))
+        self.pattern.textEdited.connect(lambda t: self._edit("task", "pattern", t))
         self._register("task", "pattern", self.pattern, self.pattern.setText)
         self.custom = QPlainTextEdit()
         self.custom.setPlaceholderText(
@@ -199,7 +200,7 @@ class SettingsPanel(QWidget):
         lr.setRange(1e-6, 1.0)
         lr.setKeyboardTracking(False)
         lr.setToolTip(TIPS["train.lr"])
-        lr.valueChanged.connect(lambda v: self.state.set_setting("train", "lr", round(v, 6)))
+        lr.valueChanged.connect(lambda v: self._edit("train", "lr", round(v, 6)))
         self._register("train", "lr", lr, lr.setValue)
         return self._group(
             "Training",
@@ -249,7 +250,7 @@ class SettingsPanel(QWidget):
         box.setRange(lo, hi)
         box.setKeyboardTracking(False)  # the value is applied on Enter or when focus leaves
         if connect:
-            box.valueChanged.connect(lambda v: self.state.set_setting(part, name, v))
+            box.valueChanged.connect(lambda v: self._edit(part, name, v))
         self._register(part, name, box, box.setValue)
         return box
 
@@ -259,7 +260,7 @@ class SettingsPanel(QWidget):
         box.setDecimals(dec)
         box.setSingleStep(step)
         box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda v: self.state.set_setting(part, name, round(v, dec)))
+        box.valueChanged.connect(lambda v: self._edit(part, name, round(v, dec)))
         self._register(part, name, box, box.setValue)
         return box
 
@@ -267,17 +268,21 @@ class SettingsPanel(QWidget):
         box = QComboBox()
         for label, value in items:
             box.addItem(label, value)
-        box.activated.connect(lambda i: self.state.set_setting(part, name, box.itemData(i)))
+        box.activated.connect(lambda i: self._edit(part, name, box.itemData(i)))
         self._register(part, name, box, lambda v: box.setCurrentIndex(box.findData(v)))
         return box
 
     def _check(self, part: str, name: str, label: str) -> QCheckBox:
         box = QCheckBox(label)
-        box.toggled.connect(lambda on: self.state.set_setting(part, name, on))
+        box.toggled.connect(lambda on: self._edit(part, name, on))
         self._register(part, name, box, box.setChecked)
         return box
 
     def _set_custom_text(self, text: str) -> None:
+        if self._text_timer.isActive():
+            if text == self._text_base:
+                return  # the form's text as it was: what is being typed stays
+            self._text_timer.stop()  # the text changed elsewhere (a preset): it wins
         long = text.count("\n") >= LONG_TEXT_LINES
         self.custom.setReadOnly(long)
         shown = _summary(text) if long else text
@@ -286,13 +291,27 @@ class SettingsPanel(QWidget):
                 self.custom.setPlainText(shown)
 
     def _text_timer_start(self) -> None:
+        if not self._text_timer.isActive():
+            self._text_base = self.state.settings["task"]["text"]  # what typing started from
         self._text_timer.start()
 
     def _on_text_settled(self) -> None:
+        self._text_timer.stop()
         if not self.custom.isReadOnly():
             self.state.set_setting("task", "text", self.custom.toPlainText())
 
+    def _flush_text(self) -> None:
+        """Examples still being typed are applied before any other edit, which would show
+        the form's text (without them) in the box: nothing typed is lost."""
+        if self._text_timer.isActive():
+            self._on_text_settled()
+
+    def _edit(self, part: str, name: str, value: Any) -> None:
+        self._flush_text()
+        self.state.set_setting(part, name, value)
+
     def _on_preset_chosen(self, index: int) -> None:
+        self._flush_text()
         if not self.state.load_preset(self.preset.itemData(index)):
             self._show_preset()  # refused or waiting: the combo shows the preset that holds
 
@@ -305,6 +324,7 @@ class SettingsPanel(QWidget):
         note = ""
         if new_heads != heads:
             note = f"Heads set to {new_heads}: the head count must divide the hidden size."
+        self._flush_text()
         if self.state.set_settings("model", {"d_model": d_model, "n_heads": new_heads}):
             # Shown after the settings' update, which hides it: it lasts until the next edit.
             self.heads_note.setText(note)

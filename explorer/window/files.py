@@ -23,12 +23,12 @@ class FileActions:
         self.window, self.state, self.store = window, state, store
         # Reading an examples file: its progress and Cancel, in the status bar.
         self.reading = ProgressStrip("Cancel reading the file")
-        self.reading.cancelled.connect(state.live.cancel_examples)
+        self.reading.cancelled.connect(state.jobs.cancel_examples)
         window.statusBar().addWidget(self.reading)
-        live = state.live
-        live.examples_progressed.connect(self._on_examples_progress)
-        live.examples_read.connect(self._on_examples_read)
-        live.examples_failed.connect(self._on_examples_failed)
+        jobs = state.jobs
+        jobs.examples_progressed.connect(self._on_examples_progress)
+        jobs.examples_read.connect(self._on_examples_read)
+        jobs.examples_failed.connect(self._on_examples_failed)
 
     def ask_path(
         self, title: str, filter_: str, suffix: str, save: bool, name: str = ""
@@ -77,11 +77,12 @@ class FileActions:
         if path:
             self.open_examples(path)
 
-    def open_examples(self, path: str) -> None:
+    def open_examples(self, path: str, task: dict | None = None) -> None:
         """The custom task on the examples in `path`, read and checked in the worker
-        thread (progress and Cancel in the status bar); a bad file changes nothing."""
+        thread (progress and Cancel in the status bar); a bad file changes nothing.
+        `task`: the task settings to use them with (default: the form's)."""
         self.reading.start(f"Reading {Path(path).name}…")
-        self.state.live.read_examples(path, self.state.settings["task"])
+        self.state.jobs.read_examples(path, task or self.state.settings["task"])
 
     def _on_examples_progress(self, p: ExamplesProgress) -> None:
         what = "Reading" if p.stage == "reading" else "Checking"
@@ -97,7 +98,9 @@ class FileActions:
 
     def _on_examples_read(self, read: ExamplesRead) -> None:
         self.reading.finish()
-        applied = self.state.set_settings("task", {"name": "custom", "text": read.text})
+        applied = self.state.set_settings("task", read.task)
+        if applied:
+            self.state.examples_file = read.path  # remembered in place of a long text
         if applied and self.state.error:
             self.window.error("Those examples cannot be trained on", self.state.error)
         elif applied:

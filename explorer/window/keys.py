@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -34,14 +35,34 @@ def is_free_text(widget: QWidget | None) -> bool:
 
 
 class ShortcutKeeper(QObject):
-    """Installed on the application; `keys()` gives the window's shortcuts, each with
-    whether its action is enabled."""
+    """Watches the focused widget, whichever it is; `keys()` gives the window's shortcuts,
+    each with whether its action is enabled.
+
+    It filters the focused widget's events only, never the whole application's: a filter
+    in Python on every event (every paint) would wait for the GIL each time while the
+    worker thread trains or reads a file, and hold the window up by a tenth of a second."""
 
     def __init__(
         self, keys: Callable[[], list[tuple[QKeySequence, bool]]], parent: QObject | None = None
     ):
         super().__init__(parent)
         self._keys = keys
+        self._watched: QWidget | None = None
+
+    def start(self, app: QApplication) -> None:
+        app.focusChanged.connect(self._on_focus_changed)
+        self._on_focus_changed(None, app.focusWidget())
+
+    def stop(self, app: QApplication) -> None:
+        app.focusChanged.disconnect(self._on_focus_changed)
+        self._on_focus_changed(None, None)
+
+    def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
+        if self._watched is not None and shiboken6.isValid(self._watched):  # not deleted
+            self._watched.removeEventFilter(self)
+        self._watched = new
+        if new is not None:
+            new.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()

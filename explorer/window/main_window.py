@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.actions.toolbar(self.progress))
         self.actions.menus(lessons.toggleViewAction())
         self.keeper = ShortcutKeeper(self.actions.shortcuts, self)
-        QApplication.instance().installEventFilter(self.keeper)
+        self.keeper.start(QApplication.instance())
         self._build_status_bar()
         self.status_redraw = Redraw(self, self._update_status)
 
@@ -363,7 +363,7 @@ class MainWindow(QMainWindow):
         self.storage.write()
         self.hide()  # the window goes at once, even if the worker finishes a slow open
         self.session.shutdown()
-        QApplication.instance().removeEventFilter(self.keeper)
+        self.keeper.stop(QApplication.instance())
         self._closed = True
         if not self._in_close_event:
             QTimer.singleShot(0, self.close)  # the answer came later: close now

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow
 from explorer.core.app_model import AppModel
 
 WRITE_DELAY_MS = 500
+STORED_TEXT_CHARS = 100_000  # a longer examples text is kept as the file it was read from
 DEFAULT_SIZE = (1500, 920)
 GEOMETRY_MAGIC = bytes.fromhex("01d9d0cb")  # QWidget::saveGeometry's first four bytes
 
@@ -44,8 +45,18 @@ class SettingsStore(QObject):
         self.store.setValue("window_state", self.window.saveState())
         settings = self._settings()
         if settings is not None:
+            task, examples_file = settings["task"], None
+            if len(task["text"]) > STORED_TEXT_CHARS and self.state.examples_file:
+                # Megabytes of examples in the settings would slow every write and the next
+                # launch: the file's name is kept instead, and read again (in the worker).
+                settings["task"] = {**task, "text": ""}
+                examples_file = self.state.examples_file
             self.store.setValue("settings", json.dumps(settings))
             self.store.setValue("preset", self.state.preset)
+            if examples_file is None:
+                self.store.remove("examples_file")
+            else:
+                self.store.setValue("examples_file", examples_file)
         self.store.sync()
 
     def _settings(self) -> dict | None:
@@ -94,6 +105,15 @@ class SettingsStore(QObject):
             data = json.loads(raw)
             if not isinstance(data, dict) or set(data) != {"model", "task", "train"}:
                 raise ValueError("not model, task and training settings")
+            examples_file = self.store.value("examples_file")
+            task = data["task"]
+            from_file = isinstance(task, dict) and task.get("name") == "custom"
+            if from_file and not task.get("text") and isinstance(examples_file, str):
+                # The examples are read again in the worker; meanwhile the default task.
+                data = {**data, "task": self.state.settings["task"]}
+                self.state.load_settings(data, preset if isinstance(preset, str) else None)
+                self.window.files.open_examples(examples_file, task)
+                return [f"Reading the last session's examples from {examples_file}…"]
             self.state.load_settings(data, preset if isinstance(preset, str) else None)
         except (ValueError, TypeError, KeyError) as e:
             self.store.remove("settings")

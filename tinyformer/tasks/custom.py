@@ -14,6 +14,7 @@ from tinyformer.tasks.vocab import SPECIALS, Vocab
 
 ARROW = "->"
 PROGRESS_EVERY = 20_000  # lines between two calls of a parse's progress
+FREE_BLOCK = 10_000
 Progress = Callable[[int, int], None]  # (lines done, lines in all); may raise to stop
 
 
@@ -101,11 +102,14 @@ class CustomTask(Task):
             for src, tgt in rows
         ]
         self.separator = self.pairs
+        self.longest = self._measure()
         same_length = all(len(e.source) == len(e.target) for e in self.data)
         self.archs = (ENCODER_DECODER, DECODER_ONLY)
         if self.pairs and same_length:
             self.archs += (ENCODER_ONLY,)
         self.use_split(self.data)
+        while rows:  # freed a slice at a time: one large free holds the interpreter long
+            del rows[-FREE_BLOCK:]
 
     def view(self, e: Example, arch: str) -> Example:
         """A stored line as this architecture learns it."""
@@ -118,22 +122,27 @@ class CustomTask(Task):
     def sample(self, rng: random.Random, arch: str) -> Example:
         return self.view(rng.choice(self.train_set), arch)
 
+    def _measure(self) -> dict[str, int]:
+        """The longest lines, measured once (checks ask often, a file may be long)."""
+        src = tgt = both = side = 0
+        for e in self.data:
+            s, t = len(e.source), len(e.target)
+            src, tgt = max(src, s), max(tgt, t)
+            both, side = max(both, s + t), max(side, max(s, t + 1))
+        return {"source": src, "target": tgt, "both": both, "side": side}
+
     def answer_len(self, source_len: int, arch: str) -> int:
         if self.pairs:
-            return max(len(e.target) for e in self.data)
+            return self.longest["target"]
         if arch == DECODER_ONLY:
-            return max(1, max(len(e.source) for e in self.data) - source_len)
+            return max(1, self.longest["source"] - source_len)
         return max(1, source_len - 1)
 
     def longest_input(self, arch: str) -> int:
         # answers gain an <eos>
         if arch == DECODER_ONLY:
-            if self.pairs:
-                return max(len(e.source) + 1 + len(e.target) + 1 for e in self.data)
-            return max(len(e.source) + 1 for e in self.data)
-        if self.pairs:
-            return max(max(len(e.source), len(e.target) + 1) for e in self.data)
-        return max(len(e.source) for e in self.data)
+            return self.longest["both"] + 2 if self.pairs else self.longest["source"] + 1
+        return self.longest["side"] if self.pairs else self.longest["source"]
 
     def example_for(self, source: tuple[int, ...], arch: str) -> Example | None:
         if not self.pairs and arch != DECODER_ONLY:

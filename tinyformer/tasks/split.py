@@ -9,6 +9,32 @@ from typing import TypeVar
 
 T = TypeVar("T")
 MAX_HELD_OUT = 0.95
+SHARDS = 64
+BLOCK = 50_000
+
+
+def _distinct(examples: Sequence[T]) -> list[T]:
+    """The examples without repeats, in order: list(dict.fromkeys(examples)), with the
+    keys spread over SHARDS dicts. One dict of a million keys is resized (rehashed) in one
+    call that holds the interpreter for a tenth of a second; small ones never are."""
+    shards: list[dict[T, None]] = [{} for _ in range(SHARDS)]
+    out = []
+    for e in examples:
+        seen = shards[hash(e) % SHARDS]
+        if e not in seen:
+            seen[e] = None
+            out.append(e)
+    while shards:  # freed one at a time, for the same reason
+        shards.pop()
+    return out
+
+
+def _indices(n: int) -> list[int]:
+    """list(range(n)), made a block at a time (one call for millions holds the interpreter)."""
+    order: list[int] = []
+    for start in range(0, n, BLOCK):
+        order.extend(range(start, min(n, start + BLOCK)))
+    return order
 
 
 def check_fraction(fraction: object) -> float:
@@ -28,7 +54,7 @@ def split_examples(
     >>> split_examples(list("abcdeabcde"), 0.2, seed=0)
     (('a', 'b', 'c', 'd'), ('e',))
     """
-    distinct = list(dict.fromkeys(examples))
+    distinct = _distinct(examples)
     n = len(distinct)
     held = round(n * fraction)
     if fraction > 0 and (held < 1 or held >= n):
@@ -37,8 +63,10 @@ def split_examples(
             f"{n} distinct example(s) are too few to hold out {fraction:.0%} of them: "
             f"give at least {need}, or set the held-out fraction to 0"
         )
-    order = list(range(n))
+    order = _indices(n)
     random.Random(f"held-out split, seed {seed}").shuffle(order)
     out = set(order[:held])
+    while order:  # freed a block at a time
+        del order[-BLOCK:]
     training = tuple(e for i, e in enumerate(distinct) if i not in out)
     return training, tuple(e for i, e in enumerate(distinct) if i in out)
