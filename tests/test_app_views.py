@@ -58,7 +58,7 @@ def test_at_1024_by_700_every_tab_is_in_sight(window, qtbot):
     window.show()
     QApplication.processEvents()
     bar = window.tabs.tabBar()
-    assert bar.count() == 7
+    assert bar.count() == 8
     assert bar.sizeHint().width() <= window.tabs.width(), (bar.sizeHint(), window.tabs.width())
     for i in range(bar.count()):
         assert bar.tabRect(i).right() <= bar.width(), bar.tabText(i)

@@ -44,6 +44,8 @@ class AppModel(QObject):
         self.jobs = SideJobs()  # the worker's work for the form: tables, examples files
         self.compare = RunList()
         self.guard = Guard(self.live)
+        for part in (self.form, self.live, self.jobs, self.compare, self.guard):
+            part.setParent(self)  # they go when the app model goes (with its window)
         self.temperature = 1.0
         self.examples_file: str | None = None  # where the custom task's long text came from
         # The form's name for a setting ("Hidden size"), for questions; the window's.

@@ -107,7 +107,7 @@ def live_attention(t: Trainer, serial: int) -> LiveAttention:
     return LiveAttention(serial, t.step_count, view.weights)
 
 
-def _answer(t: Trainer, source: tuple[int, ...]) -> tuple:
+def answer_example(t: Trainer, source: tuple[int, ...]) -> tuple:
     """The greedy prediction, and the example whose target is the model's own answer."""
     pred = predict(t.model, t.task, source, t.arch)
     answer = [o for o in pred.output if o != EOS] if t.task.eos else pred.output
@@ -136,7 +136,7 @@ def typed_result(t: Trainer, text: str, ablated: frozenset, serial: int) -> Type
     """The answer to the user's own input and the attention behind it."""
     source = parse_typed(t, text)
     with ablate(t.model, ablated):
-        pred, answer, example = _answer(t, source)
+        pred, answer, example = answer_example(t, source)
         attention = attention_for(t.model, t.task, example, t.arch)
     expected = t.task.example_for(source, t.arch)
     decode = t.task.vocab.decode
@@ -162,7 +162,7 @@ def inside(
             index = min(int(value), len(t.heldout) - 1)
             example, label = t.heldout[index], f"held-out example {index + 1}"
         else:
-            _, _, example = _answer(t, parse_typed(t, str(value)))
+            _, _, example = answer_example(t, parse_typed(t, str(value)))
             label = "your input (the model's own answer as target)"
         batch = t.task.batch([example], t.arch)
         with eval_mode(t.model):

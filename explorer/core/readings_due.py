@@ -7,7 +7,9 @@ way; while training, at most every LIVE_PERIOD_S. Plain bookkeeping for the run 
 
 from __future__ import annotations
 
-LIVE_PERIOD_S = {"attention": 0.4, "predictions": 2.0, "inside": 2.0, "typed": 2.0}
+LIVE_PERIOD_S = {"attention": 0.4, "predictions": 2.0, "inside": 2.0, "typed": 2.0,
+                 "causes": 0.0, "circuits": 0.0}  # fmt: skip
+IDLE_ONLY = ("causes", "circuits")  # dozens of passes each: measured on a paused run
 ANSWER_TIMEOUT_S = 10.0  # a reading not answered by then is asked for again
 
 
@@ -47,6 +49,8 @@ class DueReadings:
         for reading in sorted(self.watched - skip):
             if reading == "attention" and not live:
                 continue  # when idle the Attention tab draws snapshots and inspections
+            if reading in IDLE_ONLY and live:
+                continue
             if self._fresh_at.get(reading) == step:
                 continue
             asked = self._outstanding.get(reading)

@@ -124,6 +124,7 @@ class Inspection:
     attention: AttentionView
     ablated: frozenset = frozenset()
     evaluation: EvalEvent | None = None
+    asked = None  # what it answers (readings of the whole model answer no argument)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ class LiveAttention:
     serial: int
     step: int
     attention: dict[str, np.ndarray]
+    asked = None
+    ablated = None  # read with every head on, whatever is switched off
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,10 @@ class TypedResult:
     ablated: frozenset = frozenset()
     step: int = 0  # the run's step it was answered at
     serial: int = 0
+
+    @property
+    def asked(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,65 @@ class InsideResult:
     ablated: frozenset = frozenset()
     norm_first: bool = True  # LayerNorm before each sublayer (pre-norm) or after the add
     request: tuple = ()  # what was asked for: ("held-out", index) or ("typed", text)
+
+    @property
+    def asked(self) -> tuple:
+        return self.request
+
+
+@dataclass(frozen=True)
+class CausesResult:
+    """What the Causes tab shows for one clean and one corrupted input: restoration by
+    activation patching per head (kind -> (L, H)) and per stream position (stack -> (L, T)),
+    0 = the corrupted run's metric, 1 = the clean run's; and the direct logit attribution of
+    the right token at `position` (component -> logit), when the model is pre-norm."""
+
+    serial: int
+    step: int
+    ask: object  # the CausesAsk it answers
+    clean_label: str
+    corrupt_label: str
+    tokens: dict[str, list[str]]  # stack -> the clean input's tokens
+    corrupted: dict[str, list[str]]  # stack -> the corrupted input's tokens
+    targets: list[str]  # what each output position should predict ("" where nothing)
+    answers: list[int]  # the output positions that have a target
+    position: int
+    right: str
+    wrong: str  # the corrupted run's answer there (its runner-up, if it is the right one)
+    metric: str  # "probability" | "difference"
+    clean_metric: float
+    corrupted_metric: float
+    heads: dict[str, np.ndarray]
+    stream: dict[str, np.ndarray]
+    note: str  # why there are no maps (clean and corrupted measure the same), if so
+    attribution: dict[str, float]
+    attribution_note: str  # why there is no attribution (a post-norm model), if so
+    ablated: frozenset = frozenset()
+
+    @property
+    def asked(self) -> object:
+        return self.ask
+
+
+@dataclass(frozen=True)
+class CircuitsResult:
+    """One head's QK (query token x key token) and OV (attended token x output logit)
+    circuits over the task's tokens, and how often the OV row's largest logit is its own
+    token (its copying score; `chance` for a head that does not copy)."""
+
+    serial: int
+    step: int
+    head: tuple[str, int, int]
+    tokens: list[str]
+    qk: np.ndarray
+    ov: np.ndarray
+    copying: float
+    chance: float
+    ablated = None  # weights alone: heads switched off do not change them
+
+    @property
+    def asked(self) -> tuple:
+        return self.head
 
 
 @dataclass(frozen=True)

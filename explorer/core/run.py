@@ -62,6 +62,12 @@ class Run:
             shown_tokens=made.shown_tokens,
         )
 
+    def take(self, info) -> None:
+        """The worker's word on the run (a RunInfo): its experiment, step, file."""
+        self.experiment, self.step = info.experiment, info.step
+        if info.path is not None:
+            self.path = info.path
+
     @property
     def finished(self) -> bool:
         return self.step >= self.experiment.train.steps

@@ -21,14 +21,20 @@ from PySide6.QtCore import QObject, Signal
 
 from explorer.core import requests as rq
 from explorer.core import results as rs
-from explorer.core.readings_due import DueReadings
+from explorer.core.readings_due import IDLE_ONLY, DueReadings
 from explorer.core.run import Run
 from explorer.core.status import MOVING, Status, StatusMachine, idle_event
-from tinyformer.model.hooks import parse_head
+from tinyformer.model.hooks import head_names
 from tinyformer.training.experiment import Experiment
 from tinyformer.training.history import History
 
 EARLIER_KEPT = 4  # earlier runs' loss curves drawn faded
+READINGS = {rs.Inspection: "predictions", rs.LiveAttention: "attention",
+            rs.TypedResult: "typed", rs.InsideResult: "inside", rs.CausesResult: "causes",
+            rs.CircuitsResult: "circuits"}  # fmt: skip
+SIGNALS = {"predictions": "inspected", "attention": "live_attention_read",
+           "typed": "typed_answered", "inside": "inside_read", "causes": "causes_found",
+           "circuits": "circuits_read"}  # fmt: skip
 
 
 class RunModel(QObject):
@@ -43,6 +49,8 @@ class RunModel(QObject):
     typed_answered = Signal(object)  # TypedResult
     input_refused = Signal(object)  # InputRefusal
     inside_read = Signal(object)  # InsideResult
+    causes_found = Signal(object)  # CausesResult
+    circuits_read = Signal(object)  # CircuitsResult
     ablation_changed = Signal(object)  # frozenset of head names
     saved = Signal(object)  # Saved
     errored = Signal(object)  # WorkerError
@@ -60,8 +68,9 @@ class RunModel(QObject):
         self.run: Run | None = None
         self.earlier: list[History] = []  # earlier runs' histories, drawn faded
         self.ablated: frozenset[str] = frozenset()
-        self.typed_text: str | None = None  # the user's own input, answered as the run goes
-        self.inside_request: tuple = ("held-out", 0)  # the input the Inside tab follows
+        # What each reading is asked about: the typed input ("typed"), the input the Inside
+        # tab follows ("inside"), the Causes tab's inputs and metric ("causes"), a head.
+        self.asks: dict[str, object] = {"inside": ("held-out", 0)}
         self.sweep_progress: rs.SweepProgress | None = None
         self.locked = False  # a question is open: training requests go nowhere
         self.warm = False  # the worker has loaded torch and trained a throwaway step
@@ -79,11 +88,8 @@ class RunModel(QObject):
             rs.Stopped: self._on_stopped,
             rs.Changed: self._on_changed,
             rs.Saved: self._on_saved,
-            rs.Inspection: self._on_inspection,
-            rs.LiveAttention: self._on_live_attention,
-            rs.TypedResult: self._on_typed,
+            **{kind: self._on_reading for kind in READINGS},
             rs.InputRefusal: self._on_refusal,
-            rs.InsideResult: self._on_inside,
             rs.SweepProgress: self._on_sweep_progress,
             rs.SweepResult: self.sweep_result_added.emit,
             rs.SweepFinished: self._on_sweep_finished,
@@ -165,12 +171,7 @@ class RunModel(QObject):
         return self.set_ablation(self.ablated ^ {head})
 
     def set_ablation(self, heads) -> bool:
-        heads = frozenset(heads)
-        for head in heads:
-            if not isinstance(head, str):
-                raise ValueError(f"{head!r} is not a head: name it as its tensors are, "
-                                 "decoder.0.cross.1")  # fmt: skip
-            parse_head(head)
+        heads = head_names(heads)
         if heads == self.ablated:
             return True
         if heads and (self.run is None or self.busy):
@@ -183,15 +184,30 @@ class RunModel(QObject):
         self._follow()
         return True
 
+    @property
+    def typed_text(self) -> str | None:
+        return self.asks.get("typed")
+
+    @property
+    def inside_request(self) -> tuple:
+        return self.asks["inside"]
+
+    def read(self, reading: str, asked) -> None:
+        """Ask for a reading about `asked`, now and (if its view is in sight) as the run
+        goes on: "typed" (text), "inside" (an input), "causes" (a CausesAsk), "circuits"
+        (a head, (kind, layer, head))."""
+        self.asks[reading] = asked
+        if reading in IDLE_ONLY and self.busy:
+            return  # measured once the run is paused (dozens of passes)
+        self._ask(reading, asked)
+
     def ask_typed(self, text: str) -> None:
         """The model's answer to the user's own input, now and as the run goes on."""
-        self.typed_text = text
-        self._ask("typed", text)
+        self.read("typed", text)
 
     def look_inside(self, request: tuple) -> None:
         """Follow one input through the model: ("held-out", index) or ("typed", text)."""
-        self.inside_request = tuple(request)
-        self._ask("inside", self.inside_request)
+        self.read("inside", tuple(request))
 
     def watch(self, reading: str, on: bool) -> None:
         """A view that shows `reading` is in sight (on) or not: while training, what is in
@@ -265,7 +281,7 @@ class RunModel(QObject):
         run = self._current(stopped.serial)
         if run is None:
             return
-        self._take_info(run, stopped.info)
+        run.take(stopped.info)
         self._answered = max(self._answered, stopped.ticket)
         if self.status in MOVING and stopped.ticket >= self._train_ticket:
             self._go("ended" if run.finished else "stopped")
@@ -278,12 +294,12 @@ class RunModel(QObject):
         run = self._current(changed.serial)
         if run is None:
             return
-        self._take_info(run, changed.info)
+        run.take(changed.info)
         if changed.ended:
             self.run_shortened.emit(run)
-        if changed.ended and self.status is Status.READY:
-            self._go("ended")
-            self.run_ended.emit(run)
+            if self.status is Status.READY:
+                self._go("ended")
+                self.run_ended.emit(run)
         elif not run.finished and self.status is Status.FINISHED:
             self._go("extended")
         self.run_updated.emit(run)
@@ -295,37 +311,29 @@ class RunModel(QObject):
             self.run_updated.emit(run)
         self.saved.emit(saved)
 
-    def _on_inspection(self, inspection: rs.Inspection) -> None:
-        run = self._current(inspection.serial)
-        if run is not None and inspection.ablated == self.ablated:
-            run.inspection = inspection
-            self._answered_reading("predictions", inspection.step)
-            self.inspected.emit(inspection)
-
-    def _on_live_attention(self, live: rs.LiveAttention) -> None:
-        run = self._current(live.serial)
-        if run is not None:
-            run.live = live
-            self._answered_reading("attention", live.step)
-            self.live_attention_read.emit(live)
-
-    def _on_typed(self, result: rs.TypedResult) -> None:
-        if self._current(result.serial) is not None and result.text == self.typed_text:
-            self._answered_reading("typed", result.step)
-            self.typed_answered.emit(result)
+    def _on_reading(self, result) -> None:
+        """A reading of the model: kept if it answers what is asked now, with the heads
+        switched off now (a late answer to an earlier question is dropped)."""
+        reading = READINGS[type(result)]
+        run = self._current(result.serial)
+        if run is None or result.asked != self.asks.get(reading):
+            return
+        if result.ablated is not None and result.ablated != self.ablated:
+            return
+        if reading == "predictions":
+            run.inspection = result
+        elif reading == "attention":
+            run.live = result
+        self._due.answered(reading, result.step)
+        getattr(self, SIGNALS[reading]).emit(result)
 
     def _on_refusal(self, refusal: rs.InputRefusal) -> None:
         if self._current(refusal.serial) is not None:
-            reading = "typed" if refusal.where == "predictions" else "inside"
+            reading = {"predictions": "typed"}.get(refusal.where, refusal.where)
             if reading == "typed":
-                self.typed_text = None  # nothing to follow
+                self.asks.pop("typed", None)  # nothing to follow
             self._due.answered(reading)
             self.input_refused.emit(refusal)
-
-    def _on_inside(self, inside: rs.InsideResult) -> None:
-        if self._current(inside.serial) is not None and inside.request == self.inside_request:
-            self._answered_reading("inside", inside.step)
-            self.inside_read.emit(inside)
 
     def _on_sweep_progress(self, progress: rs.SweepProgress) -> None:
         self.sweep_progress = progress
@@ -369,14 +377,7 @@ class RunModel(QObject):
             self.ablated = frozenset()
             self.ablation_changed.emit(self.ablated)
         if run is not None and old is not None and run.experiment.task != old.experiment.task:
-            self.typed_text = None  # typed for another task's tokens
-            self.inside_request = ("held-out", 0)
-
-    @staticmethod
-    def _take_info(run: Run, info) -> None:
-        run.experiment, run.step = info.experiment, info.step
-        if info.path is not None:
-            run.path = info.path
+            self.asks = {"inside": ("held-out", 0)}  # asked in another task's tokens
 
     def _answered_reading(self, reading: str, step: int) -> None:
         self._due.answered(reading, step)
@@ -392,8 +393,7 @@ class RunModel(QObject):
         run = self.run
         if run is None or self.status in (Status.PREPARING, Status.SWEEPING):
             return
-        skip = {"typed"} if self.typed_text is None else set()
+        skip = {r for r in ("typed", "causes", "circuits") if r not in self.asks}
         live = self.status is Status.TRAINING
         for reading in self._due.due(run.step, live, time.monotonic(), skip):
-            args = {"typed": self.typed_text, "inside": self.inside_request}
-            self._ask(reading, args.get(reading))
+            self._ask(reading, self.asks.get(reading))

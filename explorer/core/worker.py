@@ -19,7 +19,7 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from explorer.core import readings
+from explorer.core import causes_reading, readings
 from explorer.core import requests as rq
 from explorer.core.examples import load_examples
 from explorer.core.results import (
@@ -288,15 +288,16 @@ class TrainingWorker(QObject):
             self._inspect()
         elif r.what == "attention":
             self.reported.emit(readings.live_attention(t, self.serial))
+        elif r.what == "circuits":
+            self.reported.emit(causes_reading.circuits(t, r.arg, self.serial))
         else:
+            read = {"typed": readings.typed_result, "inside": readings.inside,
+                    "causes": causes_reading.causes}[r.what]  # fmt: skip
             try:
-                if r.what == "typed":
-                    result = readings.typed_result(t, r.arg, self.ablated, self.serial)
-                else:
-                    result = readings.inside(t, r.arg, self.ablated, self.serial)
+                result = read(t, r.arg, self.ablated, self.serial)
             except readings.InputRefused as e:
-                where = "predictions" if r.what == "typed" else "inside"
-                text = r.arg if r.what == "typed" else str(r.arg[1])
+                where = "predictions" if r.what == "typed" else r.what
+                text = r.arg if r.what == "typed" else str(getattr(r.arg, "clean", r.arg)[1])
                 self.reported.emit(InputRefusal(where, text, str(e), self.serial))
                 return
             self.reported.emit(result)

@@ -43,7 +43,7 @@ class AttentionTab(QWidget):
         self.all_on = QPushButton("All heads on")
         self.all_on.setVisible(False)
         self.all_on.setEnabled(False)
-        self._key, self._shown = None, (None, None)
+        self._key, self._shown = None, None
         self._exporting = False  # drawing the time-lapse frames: snapshots only
 
         controls = QHBoxLayout()
@@ -66,7 +66,8 @@ class AttentionTab(QWidget):
         layout.addLayout(controls)
         layout.addLayout(ablation)
 
-        self.redraw = Redraw(self, self._draw)
+        # 4 a second: a grid of maps costs the trainer more to draw than a curve does.
+        self.redraw = Redraw(self, self._draw, interval_ms=250)
         lapse.moved.connect(lambda: self.refresh(force=True))
         self.export.clicked.connect(self.export_requested)
         self.all_on.clicked.connect(lambda: state.set_ablation(()))
@@ -76,6 +77,7 @@ class AttentionTab(QWidget):
         for signal in (live.trained, live.inspected, live.live_attention_read,
                        live.ablation_changed):  # fmt: skip
             signal.connect(self.redraw.poke)
+        self.redraw.poke()
 
     def plot_item(self):
         return self.grid.plot_item()
@@ -94,43 +96,47 @@ class AttentionTab(QWidget):
 
     def _draw(self) -> None:
         run = self.state.run
-        inspection = None if run is None else run.inspection
         n = 0 if run is None else len(run.snapshots)
         index = self.lapse.index(n)
-        shown = (inspection, None if run is None else run.live)  # the readings drawn from
-        key = (None if run is None else run.serial, n, index, self.live.isChecked(),
-               self.state.ablated)  # fmt: skip
-        if key == self._key and all(a is b for a, b in zip(shown, self._shown, strict=True)):
-            return  # a step with nothing new to show (no snapshot, no new reading)
-        self._key, self._shown = key, shown
         self.lapse.sync(n, index)
         self.export.setEnabled(n > 0)
         labels = self._labels()
-        if labels is None:
+        choice = None if labels is None else self._choose(run, labels, n, index)
+        # The grid is drawn again only when what it shows is another reading: a new
+        # snapshot or step alone (many a second while training) changes the slider.
+        key = None if choice is None else (choice[1], choice[2], self.state.ablated)
+        if key is not None and key == self._key and choice[0] is self._shown:
+            return
+        self._key, self._shown = key, None if choice is None else choice[0]
+        if choice is None:
             self.grid.set_view(None)
             self.when.setText("")
             return
-        ablated = self.state.ablated
+        attention, step, when = choice
+        view = labels if attention is labels.weights else AttentionView(attention, labels.queries,
+                                                                        labels.keys)  # fmt: skip
+        self.grid.set_view(view, step, () if self._exporting else self.state.ablated)
+        self.when.setText(when)
+        self._show_ablation()
+
+    def _choose(self, run, labels: AttentionView, n: int, index: int) -> tuple:
+        """(attention weights, their step, what the line under the slider says)."""
+        inspection, ablated = run.inspection, self.state.ablated
         if self._exporting:  # snapshots were taken with every head on
             snap = run.snapshots[index]
-            view = AttentionView(snap.attention, labels.queries, labels.keys)
-            self.grid.set_view(view, snap.step)
-            return
+            return snap.attention, snap.step, ""
         if ablated and inspection.ablated == ablated:  # the model with heads off, now
-            self.grid.set_view(inspection.attention, inspection.step, ablated)
-            self.when.setText(f"step {inspection.step}, heads off")
-        elif self.live.isChecked() and run.live is not None and run.live.step >= run.step - 1:
-            view = AttentionView(run.live.attention, labels.queries, labels.keys)
-            self.grid.set_view(view, run.live.step, ablated)
-            self.when.setText(f"step {run.live.step} (live)")
-        elif index >= 0:  # heads just switched off show dimmed until their answer comes
+            return (
+                inspection.attention.weights,
+                inspection.step,
+                f"step {inspection.step}, heads off",
+            )
+        if self.live.isChecked() and run.live is not None and run.live.step >= run.step - 1:
+            return run.live.attention, run.live.step, f"step {run.live.step} (live)"
+        if index >= 0:  # heads just switched off show dimmed until their answer comes
             snap = run.snapshots[index]
-            view = AttentionView(snap.attention, labels.queries, labels.keys)
-            self.grid.set_view(view, snap.step, ablated)
-            self.when.setText(f"step {snap.step} ({index + 1} of {n})")
-        else:
-            self.grid.set_view(labels, inspection.step, ablated)
-        self._show_ablation()
+            return snap.attention, snap.step, f"step {snap.step} ({index + 1} of {n})"
+        return labels.weights, inspection.step, ""
 
     def _show_ablation(self) -> None:
         off = sorted(self.state.ablated)

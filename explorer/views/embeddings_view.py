@@ -76,6 +76,7 @@ class EmbeddingsView(QWidget):
         lapse.moved.connect(lambda: self.refresh(force=True))
         state.live.run_replaced.connect(lambda _: self._reset())
         state.live.trained.connect(self.redraw.poke)
+        self.redraw.poke()
 
     def plot_item(self):
         return self.plot.getPlotItem()

@@ -58,6 +58,7 @@ class Heatmap(QWidget):
 
     hovered = Signal(int, int)  # query, key under the mouse
     clicked = Signal()
+    cell_pressed = Signal(int, int)  # query, key clicked
 
     def __init__(self, layer: int, head: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -256,7 +257,10 @@ class Heatmap(QWidget):
         for q, row in enumerate(self.texts):
             for k, text in enumerate(row):
                 value = self.weights[q, k]
-                light = np.isfinite(value) and value < (self.levels[0] + self.levels[1]) / 2
+                if self.lut is SIGNED_LUT:  # white in the middle, dark at both ends
+                    light = np.isfinite(value) and abs(value) > 0.6 * self.levels[1]
+                else:  # viridis: dark below the middle
+                    light = np.isfinite(value) and value < (self.levels[0] + self.levels[1]) / 2
                 p.setPen(QColor("white") if light else QColor("black"))
                 c = self.cell_centre(q, k)
                 w, h = self.cell, self.row_px
@@ -296,6 +300,9 @@ class Heatmap(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
+            cell = self.cell_at(event.position().toPoint())
+            if cell is not None:
+                self.cell_pressed.emit(*cell)
 
 
 class ColorBar(QWidget):

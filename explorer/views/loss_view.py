@@ -102,6 +102,7 @@ class LossView(QWidget):
         live.run_replaced.connect(self._on_run_replaced)
         for signal in (live.trained, live.run_updated, state.form.settings_changed):
             signal.connect(self.redraw.poke)
+        self.redraw.poke()  # the empty plot spans the planned steps
 
     def plot_item(self):
         return self.plot.getPlotItem()

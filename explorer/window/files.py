@@ -162,6 +162,21 @@ class FileActions:
         note = " (snapshots are taken with every head on)" if self.state.ablated else ""
         self.window.statusBar().showMessage(f"{n} frames written to {path}{note}", 8000)
 
+    def export_causes(self) -> None:
+        """Every map of the Causes tab as PNG, SVG and CSV, named after the file chosen."""
+        view = self.window.causes_view
+        path = self.ask_path("Export causes", "PNG, SVG and CSV (*.png)", ".png", True,
+                             self._name("causes.png"))  # fmt: skip
+        if not path:
+            return
+        try:
+            written = view.export_to(path)
+        except (OSError, ValueError) as e:
+            self.window.error("Could not write the maps", str(e))
+            return
+        folder = Path(path).parent
+        self.window.statusBar().showMessage(f"{len(written)} files written to {folder}", 8000)
+
     def _name(self, what: str) -> str:
         """A file name for an export: the preset's (or the run file's) name, then what."""
         run = self.state.run

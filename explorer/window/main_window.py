@@ -29,6 +29,7 @@ from explorer.core.session import TrainingSession
 from explorer.core.status import Status
 from explorer.views import dialogs
 from explorer.views.attention_tab import AttentionTab
+from explorer.views.causes_view import CausesView
 from explorer.views.compare_view import CompareView
 from explorer.views.data_view import DataView
 from explorer.views.embeddings_view import EmbeddingsView
@@ -54,6 +55,9 @@ class MainWindow(QMainWindow):
     def __init__(self, state: AppModel, session: TrainingSession, store: QSettings) -> None:
         super().__init__()
         self.state, self.session, self.store = state, session, store
+        # The models live as long as the window: none signals into a window already gone.
+        state.setParent(self)
+        session.setParent(self)
         self.setWindowIcon(QIcon(str(resource_dir("icons") / "tinyformer.svg")))
         self.setAcceptDrops(True)
         self._closed = False  # shut down: a close now goes through
@@ -76,6 +80,7 @@ class MainWindow(QMainWindow):
         self.attention_view = self.attention_tab.grid
         self.predictions_view = PredictionsView(state)
         self.inside_view = InsideView(state)
+        self.causes_view = CausesView(state)
         self.embeddings_view = EmbeddingsView(state)
         self.data_view = DataView(state)
         self.compare_view = CompareView(state)
@@ -85,6 +90,7 @@ class MainWindow(QMainWindow):
             (self.attention_tab, "Attention"),
             (self.predictions_view, "Predictions"),
             (self.inside_view, "Inside"),
+            (self.causes_view, "Causes"),
             (self.embeddings_view, "Embeddings"),
             (self.data_view, "Batch"),
             (self.compare_view, "Compare"),
@@ -120,6 +126,7 @@ class MainWindow(QMainWindow):
         self.lessons_panel.load_requested.connect(self.load_lesson_experiment)
         self.compare_view.sweep_requested.connect(self.open_sweep)
         self.attention_tab.export_requested.connect(self.files.export_time_lapse)
+        self.causes_view.export_requested.connect(self.files.export_causes)
         self.sweep_dialog: SweepDialog | None = None
 
         self.progress = QProgressBar()
@@ -131,7 +138,8 @@ class MainWindow(QMainWindow):
         self.keeper = ShortcutKeeper(self.actions.shortcuts, self)
         self.keeper.start(QApplication.instance())
         self._build_status_bar()
-        self.status_redraw = Redraw(self, self._update_status)
+        self.status_redraw = Redraw(self, self._update_status, interval_ms=250)
+        self.status_redraw.poke()
 
         live, form = state.live, state.form
         live.status_changed.connect(self._on_status_changed)
@@ -157,8 +165,12 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         self.status_labels = {name: QLabel() for name in ("state", "step", "loss", "speed", "eta")}
-        for label in self.status_labels.values():
-            label.setMinimumWidth(80)
+        # Fixed widths, for the widest text each shows: a label that changed its width
+        # every redraw would lay the window out again (every map in it) while training.
+        widest = {"state": "preparing", "step": "step 10000000/10000000", "loss": "loss 0.0000",
+                  "speed": "10000 steps/s", "eta": "ETA 100000 s"}  # fmt: skip
+        for name, label in self.status_labels.items():
+            label.setFixedWidth(label.fontMetrics().horizontalAdvance(widest[name]) + 12)
             self.statusBar().addPermanentWidget(label)
 
     def tab_titles(self) -> list[str]:
@@ -366,4 +378,4 @@ class MainWindow(QMainWindow):
         self.keeper.stop(QApplication.instance())
         self._closed = True
         if not self._in_close_event:
-            QTimer.singleShot(0, self.close)  # the answer came later: close now
+            QTimer.singleShot(0, self, self.close)  # the answer came later: close now

@@ -90,6 +90,18 @@ def parse_head(head: str | tuple[str, int, int]) -> tuple[Kind, int, int]:
     return kind, int(layer), int(h)
 
 
+def head_names(heads) -> frozenset[str]:
+    """Heads by their names, checked: ValueError for anything else (a tuple included: one
+    name per head, everywhere)."""
+    names = frozenset(heads)
+    for head in names:
+        if not isinstance(head, str):
+            raise ValueError(f"{head!r} is not a head: name it as its tensors are, "
+                             "decoder.0.cross.1")  # fmt: skip
+        parse_head(head)
+    return names
+
+
 @contextmanager
 def hooked(model: nn.Module, hooks: dict[str, Hook]) -> Iterator[None]:
     """Attach `hooks` (point name -> function of the tensor) for the block; always removed,
