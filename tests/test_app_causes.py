@@ -98,3 +98,13 @@ def test_every_map_is_exported_as_png_svg_and_csv(window, qtbot, tmp_path, monke
     with open(tmp_path / "c-heads.cross.csv") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["heads.cross", "H1", "H2"] and rows[1][0] == "L1"
+
+
+def test_every_tab_paints_into_an_image(window, qtbot):
+    """Grabbing the window paints every widget of a tab into a pixmap (a view attribute
+    named like a Qt virtual, `metric`, once crashed exactly there)."""
+    _measured(qtbot, window)
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        image = window.grab().toImage()
+        assert image.width() > 500 and image.height() > 300

@@ -54,10 +54,10 @@ class CausesView(QWidget):
         self.clean.setToolTip("The clean input: the answer patching tries to bring back")
         self.typed = QLineEdit()
         self.typed.setPlaceholderText("or type a clean input and press Enter")
-        self.metric = QComboBox()
+        self.metric_box = QComboBox()
         for key, label in METRICS.items():
-            self.metric.addItem(label, key)
-        self.metric.setToolTip("What is measured at the chosen output position")
+            self.metric_box.addItem(label, key)
+        self.metric_box.setToolTip("What is measured at the chosen output position")
         self.other = QPushButton("Corrupt: another example")
         self.other.setToolTip("Use another held-out example as the corrupted input")
         self.export = QPushButton("Export…")
@@ -67,6 +67,14 @@ class CausesView(QWidget):
         self.sentence = QLabel(NO_RUN)
         self.sentence.setWordWrap(True)
         self.sentence.setObjectName("causesSentence")
+        # Room for three lines from the start: a sentence that changed its height with each
+        # result would lay the whole tab out again (its plot included) while patching runs.
+        lines = self.sentence.fontMetrics().lineSpacing()
+        self.sentence.setFixedHeight(3 * lines + 4)
+        self.sentence.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.busy = QLabel("")
+        self.busy.setFixedWidth(self.busy.fontMetrics().horizontalAdvance("Measuring…") + 8)
+        self.busy.setStyleSheet("color:#777;")
         self.hover = QLabel("Hover over a cell to read it; click a head for its circuits.")
 
         self.maps = QWidget()
@@ -109,7 +117,8 @@ class CausesView(QWidget):
         top.addWidget(self.clean)
         top.addWidget(self.typed, 1)
         top.addWidget(QLabel("Metric:"))
-        top.addWidget(self.metric)
+        top.addWidget(self.metric_box)
+        top.addWidget(self.busy)
         top.addWidget(self.export)
         corrupt = QHBoxLayout()
         corrupt.addWidget(self.source, 1)
@@ -127,7 +136,7 @@ class CausesView(QWidget):
         self._position: int | None = None
         self.clean.activated.connect(lambda _: self._ask(reset=True))
         self.typed.returnPressed.connect(self._on_typed)
-        self.metric.activated.connect(lambda _: self._ask())
+        self.metric_box.activated.connect(lambda _: self._ask())
         self.other.clicked.connect(self._on_other)
         self.source.chosen.connect(self._on_token)
         self.output.chosen.connect(self._on_position)
@@ -164,7 +173,7 @@ class CausesView(QWidget):
             clean = ("typed", self.typed.text().strip())
         else:
             clean = ("held-out", max(0, self.clean.currentIndex()))
-        return CausesAsk(clean, self._corrupt, self.metric.currentData(), self._position)
+        return CausesAsk(clean, self._corrupt, self.metric_box.currentData(), self._position)
 
     def _ask(self, reset: bool = False) -> None:
         """Measure the inputs and metric chosen (now if the run is paused, else once it
@@ -226,8 +235,8 @@ class CausesView(QWidget):
             self.sentence.setText(
                 "Pause training (Space) to measure: patching runs the model dozens of times."
             )
-        elif self.result is None or self.result.asked != self.state.live.asks.get("causes"):
-            self.sentence.setText("Measuring…")
+        waiting = self.result is None or self.result.asked != self.state.live.asks.get("causes")
+        self.busy.setText("Measuring…" if waiting and self.state.run is not None else "")
 
     def _on_refused(self, refusal: InputRefusal) -> None:
         if refusal.where == "causes":
@@ -238,6 +247,7 @@ class CausesView(QWidget):
     def show_result(self, r: CausesResult) -> None:
         t0 = time.perf_counter()
         self.result = r
+        self.busy.setText("")
         source = "encoder" if "encoder" in r.tokens else "decoder"
         changed = {
             i

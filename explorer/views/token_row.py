@@ -54,5 +54,7 @@ class TokenRow(QWidget):
                 self.buttons.append(b)
         for i, b in enumerate(self.buttons):
             b.setEnabled(usable is None or i in usable)
-            b.setStyleSheet(CHANGED if i in changed else "")
+            style = CHANGED if i in changed else ""
+            if b.styleSheet() != style:  # a new style sheet restyles the button: not each time
+                b.setStyleSheet(style)
             b.setChecked(i == chosen)
