@@ -117,7 +117,16 @@ def main() -> None:
     parser.add_argument(
         "--tab",
         default="Loss",
-        choices=["Loss", "Attention", "Predictions", "Inside", "Embeddings", "Batch", "Compare"],
+        choices=[
+            "Loss",
+            "Attention",
+            "Predictions",
+            "Inside",
+            "Causes",
+            "Embeddings",
+            "Batch",
+            "Compare",
+        ],
     )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()

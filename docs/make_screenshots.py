@@ -162,6 +162,29 @@ def lesson_8_inside(d: Driver) -> None:
 
 
 @shot
+def lesson_9_causes(d: Driver) -> None:
+    d.lesson(9, 0)
+    d.train()
+    d.tab("Causes")
+    view = d.w.causes_view
+    d.wait(lambda: view.result is not None and view.result.step > 0)
+    panel = view.panels["heads.decoder"]
+    layer2 = panel.values()[1]
+    d.w.state.live.read("circuits", ("decoder", 1, int(layer2.argmax())))
+    d.wait(lambda: view.circuits is not None)
+    d.save("lesson-9-causes")
+    d.lesson(9, 1)
+    d.train()
+    d.tab("Causes")
+    d.wait(lambda: view.result is not None and view.result.step > 0)
+    view.source.buttons[3].click()
+    d.wait(lambda: view.result.ask.corrupt == ("token", 3))
+    d.w.state.live.read("circuits", ("cross", 0, 0))
+    d.wait(lambda: view.circuits is not None and view.circuits.head == ("cross", 0, 0))
+    d.save("causes")
+
+
+@shot
 def eight_heads(d: Driver) -> None:
     d.preset("copy")
     d.w.state.set_settings("model", {"n_heads": 8})

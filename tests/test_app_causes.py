@@ -108,3 +108,18 @@ def test_every_tab_paints_into_an_image(window, qtbot):
         window.tabs.setCurrentIndex(i)
         image = window.grab().toImage()
         assert image.width() > 500 and image.height() > 300
+
+
+def test_an_opened_run_file_is_measured_too(window, qtbot, tmp_path):
+    train_to_end(qtbot, window)
+    path = tmp_path / "kept.tfrun"
+    with qtbot.waitSignal(window.state.live.saved, timeout=WAIT_MS):
+        window.state.live.save(str(path))
+    window.state.reset()  # kept in Compare and saved: no question
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 0,
+                    timeout=WAIT_MS)  # fmt: skip
+    window.tabs.setCurrentWidget(window.causes_view)
+    window.open_run(str(path))
+    view = window.causes_view
+    qtbot.waitUntil(lambda: view.result is not None and view.result.step == 30, timeout=WAIT_MS)
+    assert window.state.run.path == str(path) and view.result.heads["cross"].shape == (1, 2)

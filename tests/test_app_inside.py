@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from explorer.views.inside_stages import build_stages
-from tests.app_helpers import WAIT_MS, step_to
+from tests.app_helpers import WAIT_MS, step_to, train_to_end
 from tinyformer.inspect.cache import run_with_cache
 from tinyformer.inspect.embeddings import aligned_projections
 
@@ -199,3 +199,24 @@ def test_a_typo_in_your_input_is_said_in_the_tab(window, qtbot):
     ):
         qtbot.keyClick(view.typed, Qt.Key.Key_Return)
     assert "unknown token '99'" in view.sentence.text() and window._error_box is None
+
+
+def test_embeddings_frames_added_one_by_one_equal_a_fresh_projection(window, qtbot):
+    train_to_end(qtbot, window)
+    view, run = window.embeddings_view, window.state.run
+    every = run.snapshots
+    assert len(every) >= 3
+    run.snapshots = every[:2]  # as while training: two snapshots, then the rest arrive
+    view._update_frames()
+    run.snapshots = every
+    view._update_frames()
+    grown, extent = [dict(f) for f in view._frames], view._extent
+    view._frames_key = None  # a run of a different serial would start over like this
+    view._frames, view._steps, view._axes = [], [], {}
+    view._update_frames()
+    assert len(grown) == len(view._frames) == len(every)
+    for a, b in zip(grown, view._frames, strict=True):
+        assert a.keys() == b.keys()
+        for part in a:
+            np.testing.assert_allclose(a[part], b[part], atol=1e-6)
+    assert extent == pytest.approx(view._extent)

@@ -32,3 +32,12 @@ def test_the_file_list_names_every_module_of_the_app_and_every_package():
             assert f"tinyformer/{package.name}/" in words, f"tinyformer/{package.name}/"
     for path in [w for w in words if "/" in w and not w.endswith("/")]:
         assert (ROOT / path).exists(), f"the README names {path}, which is not in the tree"
+
+
+def test_the_library_example_runs_as_written():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## The library")[1].split("```python\n")[1].split("```")[0]
+    import torch
+
+    torch.manual_seed(0)
+    exec(compile(block, "README.md: The library", "exec"), {})

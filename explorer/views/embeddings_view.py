@@ -30,6 +30,8 @@ class EmbeddingsView(QWidget):
         self.state = state
         self._frames_key = None
         self._frames: list[dict[str, np.ndarray]] = []
+        self._axes: dict = {}  # the last frame's PCA axes, per part
+        self._extent = 0.0  # the largest coordinate of any frame: one range for the run
         self._steps: list[int] = []
         self._drawn = None
         self.plot = pg.PlotWidget(background="w")
@@ -92,20 +94,32 @@ class EmbeddingsView(QWidget):
         """Every snapshot projected, each on axes that follow the one before."""
         run = self.state.run
         snaps = [] if run is None else [s for s in run.snapshots if s.embeddings]
-        key = None if run is None else (run.serial, tuple(s.step for s in snaps))
+        steps = tuple(s.step for s in snaps)
+        key = None if run is None else (run.serial, steps)
         if key == self._frames_key:
             return
+        old = self._frames_key
+        if (
+            old is not None
+            and key is not None
+            and old[0] == key[0]
+            and steps[: len(old[1])] == old[1]
+        ):
+            done = len(old[1])  # snapshots only added: project the new ones (while training)
+        else:
+            self._frames, self._steps, self._axes, done = [], [], {}, 0
+            self._extent = 0.0
         self._frames_key = key
-        self._frames, self._steps, axes = [], [], {}
-        for snap in snaps:
+        for snap in snaps[done:]:
             frame = {}
             for part, points in snap.embeddings.items():
                 if part == "tokens":
                     points = points[list(run.shown_tokens)]
-                axes[part] = pca_axes(points, axes.get(part))
-                frame[part] = project(points, axes[part])
+                self._axes[part] = pca_axes(points, self._axes.get(part))
+                frame[part] = project(points, self._axes[part])
             self._frames.append(frame)
             self._steps.append(snap.step)
+            self._extent = max([self._extent, *(float(np.abs(p).max()) for p in frame.values())])
 
     def refresh(self, force: bool = False) -> None:
         """Draw now (the model's signals draw it soon anyway)."""
@@ -163,7 +177,6 @@ class EmbeddingsView(QWidget):
 
     def _fix_range(self) -> None:
         """One range for the whole run, so that movement shows as movement."""
-        every = [p for f in self._frames for p in f.values()]
-        if every:
-            r = float(max(np.abs(p).max() for p in every)) * 1.1 or 1.0
+        if self._frames:
+            r = self._extent * 1.1 or 1.0
             self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
