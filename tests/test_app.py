@@ -6,6 +6,7 @@ import csv
 
 import numpy as np
 import pytest
+import torch
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -436,3 +437,21 @@ def test_a_run_given_on_the_command_line_is_opened(qtbot, tmp_path, monkeypatch)
     qtbot.waitUntil(lambda: win.state.status is Status.FINISHED, timeout=WAIT_MS)
     assert win.state.run.step == 5 and win.state.settings["model"]["d_model"] == 16
     win.close()
+
+
+def test_an_older_run_file_opens_with_its_note_in_the_status_bar(window, qtbot, tmp_path):
+    train_to_end(qtbot, window)
+    path = tmp_path / "run.tfrun"
+    with qtbot.waitSignal(window.state.live.saved, timeout=WAIT_MS):
+        window.state.live.save(str(path))
+    state = torch.load(path, weights_only=True)
+    del state["checksum"]
+    state["version"] = 2
+    old = tmp_path / "old.tfrun"
+    torch.save(state, old)
+    window.state.reset()
+    qtbot.waitUntil(lambda: window.state.run is not None and window.state.run.step == 0,
+                    timeout=WAIT_MS)  # fmt: skip
+    window.open_run(str(old))
+    wait_for(qtbot, window, Status.FINISHED)
+    assert "format 2 has no checksum" in window.statusBar().currentMessage()

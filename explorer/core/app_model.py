@@ -255,6 +255,8 @@ class AppModel(QObject):
     def _on_run_replaced(self, run: Run | None) -> None:
         if run is not None and run.path is not None:  # opened: the settings follow the file
             self.form.load(run.experiment.to_dict(), None)
+            if run.note:
+                self.said.emit(run.note)
         else:
             self._follow_form()  # settings edited while the run was being made
 

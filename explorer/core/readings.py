@@ -35,7 +35,7 @@ def run_info(t: Trainer, serial: int, path: str | None) -> RunInfo:
     return RunInfo(serial, t.experiment, t.step_count, path)
 
 
-def made(t: Trainer, serial: int, path: str | None) -> Made:
+def made(t: Trainer, serial: int, path: str | None, note: str = "") -> Made:
     """The run as the GUI first gets it, with copies of what it has recorded so far."""
     return Made(
         info=run_info(t, serial, path),
@@ -48,6 +48,7 @@ def made(t: Trainer, serial: int, path: str | None) -> Made:
         distinct=len({e.source for e in t.heldout}),
         vocab=tuple(t.task.vocab.labels()),
         shown_tokens=tuple(shown_tokens(t)),
+        note=note,
     )
 
 

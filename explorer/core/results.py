@@ -50,6 +50,7 @@ class Made:
     distinct: int  # how many different inputs the held-out examples hold
     vocab: tuple[str, ...]  # token labels by id
     shown_tokens: tuple[int, ...]  # the tokens the task uses (for the embeddings view)
+    note: str = ""  # what to know about the file it was opened from (an older format)
 
     @property
     def serial(self) -> int:

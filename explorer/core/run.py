@@ -37,6 +37,7 @@ class Run:
     shown_tokens: tuple[int, ...] = ()
     live: LiveAttention | None = None
     inspection: Inspection | None = None
+    note: str = ""  # about the file it was opened from
     last_step: StepEvent | None = None
     last_eval: EvalEvent | None = None
     last_train_eval: EvalEvent | None = None
@@ -60,6 +61,7 @@ class Run:
             distinct=made.distinct,
             vocab=made.vocab,
             shown_tokens=made.shown_tokens,
+            note=made.note,
         )
 
     def take(self, info) -> None:

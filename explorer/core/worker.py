@@ -139,21 +139,22 @@ class TrainingWorker(QObject):
 
     def _open_run(self, r: rq.OpenRun) -> None:
         self._halt_training()
+        notes: list[str] = []
         try:
-            trainer = load_run(r.path, device="cpu", threads=self.threads)
+            trainer = load_run(r.path, device="cpu", threads=self.threads, on_note=notes.append)
         except Exception as e:
             self.reported.emit(Refused(r.serial, self._error(TITLES[rq.OpenRun], e)))
             return
-        self._replace(trainer, r.serial, path=r.path)
+        self._replace(trainer, r.serial, path=r.path, note=" ".join(notes))
 
-    def _replace(self, trainer: Trainer, serial: int, path: str | None) -> None:
+    def _replace(self, trainer: Trainer, serial: int, path: str | None, note: str = "") -> None:
         """Make `trainer` the run (only once it exists: a failure leaves the old one)."""
         self.trainer, self.serial, self.path = trainer, serial, path
         self.ablated = frozenset()
         self._mark = trainer.history.mark()
         log = trainer.snapshots
         self._snapshots_sent = (log.offered, log.stride)
-        self.reported.emit(readings.made(trainer, serial, path))
+        self.reported.emit(readings.made(trainer, serial, path, note))
         self._inspect()
 
     def _discard(self, r: rq.Discard) -> None:

@@ -7,7 +7,7 @@ import json
 import random
 
 from tinyformer.cli.errors import UsageError, checked, user_input
-from tinyformer.cli.report import print_eval
+from tinyformer.cli.report import print_eval, say_note
 from tinyformer.cli.training import cmd_train
 from tinyformer.inspect.predictions import predict
 from tinyformer.model.limits import MAX_EVAL_EXAMPLES
@@ -28,7 +28,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     if not 1 <= args.samples <= MAX_EVAL_EXAMPLES:
         raise UsageError(f"--samples must be from 1 to {MAX_EVAL_EXAMPLES:,}, got {args.samples}")
-    trainer = load_run(args.run, device="cpu")
+    trainer = load_run(args.run, device="cpu", on_note=say_note)
     if trainer.task.has_split:  # the examples it never trained on, all of them
         examples = trainer.task.held_out_examples(trainer.arch)
         split = "held-out"
@@ -62,7 +62,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    trainer = load_run(args.run, device="cpu")
+    trainer = load_run(args.run, device="cpu", on_note=say_note)
     task = trainer.task
     source = checked(task.parse_input, " ".join(args.tokens))
     with user_input():

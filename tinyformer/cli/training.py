@@ -14,8 +14,10 @@ from tqdm import tqdm
 
 from tinyformer.cli.errors import UsageError, checked, user_input
 from tinyformer.cli.parser import OVERRIDES
-from tinyformer.cli.report import print_eval
+from tinyformer.cli.report import print_eval, say_note, say_warning
+from tinyformer.inspect.evaluation import EvaluationStopped
 from tinyformer.presets import get_preset
+from tinyformer.tasks import TASKS
 from tinyformer.tasks.examples_file import read_examples_file
 from tinyformer.training.events import EvalEvent, StepEvent
 from tinyformer.training.experiment import Experiment
@@ -23,6 +25,11 @@ from tinyformer.training.runfile import SUFFIX, check_writable, load_run, save_r
 from tinyformer.training.trainer import Trainer, TrainingDiverged
 
 STOPPED_BY = {signal.SIGINT: 130, signal.SIGTERM: 143}  # the shell's codes for each
+# The task flags beyond OVERRIDES, by the setting each one changes; the flag for each.
+TASK_FLAGS = {"train_fraction": "held_out", "examples": "text"}
+READ_BY_FLAG = {"vocab": "--vocab-size", "text": "--examples", "seq_len": "--seq-len",
+                "held_out": "--held-out", "pattern": "--pattern", "operation": "--operation",
+                "pairs": "--pairs"}  # fmt: skip
 # tqdm's monitor thread only retunes redraw rates; a thread that outlives the command's
 # work is not worth it (and would outlive it in tests).
 tqdm.monitor_interval = 0
@@ -58,8 +65,26 @@ def _experiment(args: argparse.Namespace) -> Experiment:
         with user_input():
             changes["task"]["text"] = read_examples_file(args.examples)
         changes["task"].setdefault("name", "custom")
+    _drop_unread(args, changes["task"], changes["task"].get("name", preset.experiment.task.name))
     with user_input():
         return preset.experiment.replace(**changes)
+
+
+def _drop_unread(args: argparse.Namespace, task: dict, name: str) -> None:
+    """A task flag the task does not read is dropped, with a warning that names it."""
+    if args.vocab_size is not None and args.modulus is not None:
+        raise UsageError("--vocab-size and --modulus both set the task's symbols: give one")
+    reads = TASKS[name].settings if name in TASKS else None
+    if reads is None:
+        return  # an unknown task: Experiment says so
+    flags = {f: n for f, (part, n) in OVERRIDES.items() if part == "task"} | TASK_FLAGS
+    for flag, setting in flags.items():
+        unread = setting not in reads or (flag == "modulus" and name != "modular")
+        if getattr(args, flag) is not None and unread:
+            task.pop(setting, None)
+            used = " ".join(sorted(READ_BY_FLAG[s] for s in reads if s in READ_BY_FLAG))
+            say_warning(f"--{flag.replace('_', '-')} does nothing for the {name} task, so it "
+                        f"is ignored (the {name} task reads {used})")  # fmt: skip
 
 
 def _resumed(args: argparse.Namespace) -> tuple[Trainer, Path, str]:
@@ -77,7 +102,7 @@ def _resumed(args: argparse.Namespace) -> tuple[Trainer, Path, str]:
             f"overwrite {source}"
         )
     out = _out_path(args, 0) if args.out is not None else check_writable(source)
-    trainer = load_run(source, device=args.device, threads=args.threads)
+    trainer = checked(load_run, source, device=args.device, threads=args.threads, on_note=say_note)
     if args.steps is not None:
         if args.steps < trainer.step_count:
             raise UsageError(f"the run is at step {trainer.step_count}; --steps must be more")
@@ -92,6 +117,10 @@ def _out_path(args: argparse.Namespace, seed: int) -> Path:
         out = check_writable(args.out)
         if out.exists() and not args.force:
             raise UsageError(f"{out} exists; pass --force to overwrite it or choose another --out")
+        if not out.parent.exists():
+            say_note(
+                f"the folder {out.parent} does not exist yet; it is made when the run is saved"
+            )
         return out
     base = Path("runs") / f"{args.preset}-seed{seed}"
     out, n = base.with_suffix(SUFFIX), 2
@@ -128,6 +157,7 @@ def _train(trainer: Trainer, out: Path, label: str, quiet: bool) -> int:
         leave=False,
     )
     with _stop_on_signals() as caught, bar:
+        trainer.should_stop = lambda: "signal" in caught  # a long evaluation gives way too
         if not quiet:  # said once the signals are ours: from here on, a stop saves
             print(
                 f"training {label}: step {start} to {trainer.total_steps}, saving to "
@@ -149,12 +179,18 @@ def _train(trainer: Trainer, out: Path, label: str, quiet: bool) -> int:
             bar.close()
             print(f"tinyformer: training stopped: {e}", file=sys.stderr)
             return 1
+        except EvaluationStopped:
+            cut = f" (its evaluation at step {trainer.step_count} cut short)"
+        else:
+            cut = ""
+        finally:
+            trainer.should_stop = None
     if "signal" in caught:
         save_run(trainer, out)
         name = signal.Signals(caught["signal"]).name
         again = f"tinyformer train --resume {out} --force"
         print(
-            f"{name}: stopped at step {trainer.step_count}; run saved to {out} "
+            f"{name}: stopped at step {trainer.step_count}{cut}; run saved to {out} "
             f"(continue it with: {again})",
             file=sys.stderr,
         )

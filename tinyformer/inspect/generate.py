@@ -7,6 +7,8 @@ running the model again. Call them under tinyformer.model.modes.eval_mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import Tensor
 
@@ -15,14 +17,21 @@ from tinyformer.tasks.vocab import BOS
 
 
 def greedy_encoder_decoder(
-    model: EncoderDecoder, src: Tensor, steps: int, src_key_padding_mask: Tensor | None = None
+    model: EncoderDecoder,
+    src: Tensor,
+    steps: int,
+    src_key_padding_mask: Tensor | None = None,
+    before_each: Callable[[], None] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Encode src (B, S) once, then decode from BOS for `steps` tokens: tokens (B, steps)
-    and the logits each was chosen from (B, steps, V)."""
+    and the logits each was chosen from (B, steps, V). `before_each` is called before each
+    token (it may raise, to give up a long decoding)."""
     memory = model.encode(src, src_key_padding_mask)
     ys = torch.full((src.shape[0], 1), BOS, dtype=torch.long, device=src.device)
     logits = []
     for _ in range(steps):
+        if before_each is not None:
+            before_each()
         last = model.decode(ys, memory, None, src_key_padding_mask)[:, -1]  # (B, V)
         ys = torch.cat([ys, last.argmax(-1)[:, None]], dim=1)
         logits.append(last)

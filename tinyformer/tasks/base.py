@@ -97,6 +97,8 @@ class Task:
     summary: ClassVar[str]
     separator: ClassVar[bool] = True
     eos: ClassVar[bool] = False
+    # The TaskConfig fields it reads (beyond `name`): a flag for any other does nothing.
+    settings: ClassVar[frozenset[str]] = frozenset({"seq_len", "vocab"})
 
     def __init__(self, cfg: TaskConfig, vocab: Vocab) -> None:
         self.cfg = cfg

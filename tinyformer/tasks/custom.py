@@ -81,6 +81,7 @@ class CustomTask(Task):
     """
 
     name = "custom"
+    settings = frozenset({"text", "held_out", "split_seed"})
     summary = "your own examples, typed or from a file"
     eos = True
 

@@ -16,6 +16,7 @@ from tinyformer.model.limits import MAX_EXAMPLE_LINES, MAX_EXAMPLES_BYTES, MAX_S
 # A line longer than this cannot hold MAX_SEQ_LEN tokens of any sensible length.
 MAX_LINE_CHARS = MAX_SEQ_LEN * 64
 CHUNK = 1 << 20
+SYSTEM_FOLDERS = (("/", "proc"), ("/", "sys"), ("/", "dev"))
 LINES_BLOCK = 1 << 16  # characters split at a time: no single call holds the GIL for long
 
 
@@ -43,19 +44,27 @@ def read_examples_file(
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+    if path.resolve().parts[:2] in SYSTEM_FOLDERS:  # sizes there say 0 and mean nothing
+        raise ValueError(f"{path}: a system file, not an examples file")
+    too_big = (
+        f"{path}: over {MAX_EXAMPLES_BYTES / 2**20:.0f} MB; an examples file may hold at "
+        f"most {MAX_EXAMPLES_BYTES / 2**20:.0f} MB"
+    )
     size = path.stat().st_size
     if size > MAX_EXAMPLES_BYTES:
-        raise ValueError(
-            f"{path}: {size / 2**20:.1f} MB; an examples file may hold at most "
-            f"{MAX_EXAMPLES_BYTES / 2**20:.0f} MB"
-        )
+        raise ValueError(too_big)
     chunks, done = [], 0
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            chunks.append(block)
-            done += len(block)
-            if progress is not None:
-                progress(done, size)
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(CHUNK):  # never more than the limit, whatever stat said
+                chunks.append(block)
+                done += len(block)
+                if done > MAX_EXAMPLES_BYTES:
+                    raise ValueError(too_big)
+                if progress is not None:
+                    progress(done, max(size, done))
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read ({e.strerror or e})") from None
     data = b"".join(chunks)
     if b"\x00" in data:
         raise ValueError(f"{path}: a binary file, not text; give one example per line")

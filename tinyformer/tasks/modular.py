@@ -36,6 +36,7 @@ class ModularTask(Task):
     """
 
     name = "modular"
+    settings = frozenset({"vocab", "operation", "pairs", "held_out", "split_seed"})
     archs = (ENCODER_DECODER, DECODER_ONLY)
     summary = "a + b mod p, learned from some pairs (grokking)"
 

@@ -27,6 +27,7 @@ class PatternTask(Task):
     """
 
     name = "pattern"
+    settings = frozenset({"pattern", "seq_len"})
     archs = (ENCODER_DECODER, DECODER_ONLY)
     summary = "continue a repeating pattern (the article's task)"
     separator = False

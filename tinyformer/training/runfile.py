@@ -2,38 +2,50 @@
 
 The file is written by torch.save from plain data (dicts, lists, numbers, tensors) and
 read with `weights_only=True` and memory-mapped, so opening a run never executes pickled
-code and never reads more than it needs. Everything in it is checked against the model it
-describes before anything is built (tinyformer.training.runfile_checks). Writes go to a
-temporary file first and replace the target only when complete.
+code and never reads more than it needs. What is read is bounded first (depth, parts, and
+tensor bytes in proportion to the file: tinyformer.training.runfile_bounds), then checked
+against the model it describes before anything is built (runfile_checks), then against
+its checksum (runfile_digest). Writes go to a temporary file first and replace the target
+only when complete; a write that fails (a full disk) leaves the earlier file as it was.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
 from tinyformer.training.history import History
+from tinyformer.training.runfile_bounds import check_bounds
 from tinyformer.training.runfile_checks import (
+    CHECKSUMMED,
     FORMAT,
     SUFFIX,
     VERSION,
     RunFileError,
+    RunFileNote,
     check_state,
     py_rng_from_list,
 )
+from tinyformer.training.runfile_digest import KEY, checksum
 from tinyformer.training.snapshots import SnapshotLog
 from tinyformer.training.trainer import Trainer
 
 MAX_FILE_BYTES = 1 << 30  # no run this tinyformer can make comes near a gigabyte
+# Linux file systems take names of at most 255 bytes; the temporary file written first
+# adds "." and ".XXXXXXXX.part" to the name.
+LONGEST_NAME = 255 - 16
 
 __all__ = [
     "FORMAT",
     "SUFFIX",
     "VERSION",
     "RunFileError",
+    "RunFileNote",
     "check_writable",
     "load_run",
     "read_state",
@@ -45,7 +57,7 @@ __all__ = [
 def run_state(trainer: Trainer) -> dict:
     """Everything needed to continue `trainer` exactly where it is, as plain data."""
     version, internal, gauss = trainer.data_rng.getstate()
-    return {
+    state = {
         "format": FORMAT,
         "version": VERSION,
         "experiment": trainer.experiment.to_dict(),
@@ -57,6 +69,8 @@ def run_state(trainer: Trainer) -> dict:
         "history": trainer.history.state(),
         "snapshots": trainer.snapshots.state(),
     }
+    state[KEY] = checksum(state)
+    return state
 
 
 def check_writable(path: str | os.PathLike) -> Path:
@@ -66,6 +80,19 @@ def check_writable(path: str | os.PathLike) -> Path:
     if not text.strip():
         raise RunFileError("the output path is empty: give a file name, e.g. runs/copy.tfrun")
     path = Path(text)
+    for part in path.parts:  # before any stat: a name too long makes stat itself fail
+        if len(os.fsencode(part)) > LONGEST_NAME:
+            raise RunFileError(
+                f"{part[:40]}...: a name of {len(os.fsencode(part))} bytes; a file name may "
+                f"have at most {LONGEST_NAME} here"
+            )
+    try:
+        return _check_place(path)
+    except OSError as e:  # a path too long in all, a loop of links...
+        raise RunFileError(f"{path}: {e.strerror or e}") from None
+
+
+def _check_place(path: Path) -> Path:
     if path.is_dir():
         raise RunFileError(f"{path} is a folder: give a file name inside it")
     parent = path.parent if str(path.parent) else Path(".")
@@ -85,24 +112,50 @@ def check_writable(path: str | os.PathLike) -> Path:
 def save_run(trainer: Trainer, path: str | os.PathLike) -> Path:
     """Write the run atomically: the old file stays intact until the new one is complete."""
     path = check_writable(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    state = run_state(trainer)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise RunFileError(f"{path}: the run could not be written ({_short(e)})") from e
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(run_state(trainer), f)
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())  # a full disk shows here, not after the rename
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as e:  # torch's writer reports a failed write so
+        Path(tmp).unlink(missing_ok=True)
+        kept = f"; {path} is as it was before" if path.exists() else ""
+        raise RunFileError(f"{path}: the run could not be written ({_short(e)}){kept}") from e
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
 
-def load_run(path: str | os.PathLike, device: str = "auto", threads: int | None = None) -> Trainer:
+def load_run(
+    path: str | os.PathLike,
+    device: str = "auto",
+    threads: int | None = None,
+    on_note: Callable[[str], None] | None = None,
+) -> Trainer:
     """A trainer restored from `path`, ready to continue exactly as if never stopped.
     Raises RunFileError, naming the file and the first thing wrong, for anything that is
-    not a complete, consistent run of a format this version reads; nothing is built first."""
+    not a complete, consistent run of a format this version reads; nothing is built first.
+    What to know about a file that opens (an older format, without a checksum) goes to
+    `on_note`, or else is a RunFileNote warning."""
     state = read_state(path)
     experiment = check_state(state, path)
+    if state["version"] < CHECKSUMMED:
+        note = (
+            f"{path}: format {state['version']} has no checksum, so damage inside it cannot "
+            "be detected; saving the run again adds one"
+        )
+        if on_note is not None:
+            on_note(note)
+        else:
+            warnings.warn(RunFileNote(note), stacklevel=2)
     trainer = Trainer(experiment, device=device, threads=threads)
     trainer.model.load_state_dict(state["model"], strict=True)
     trainer.optimizer.load_state_dict(_optimizer_state(trainer, state["optimizer"]))
@@ -150,6 +203,10 @@ def read_state(path: str | os.PathLike) -> dict:
             f"{path}: run format version {version!r}; this tinyformer reads versions 1 to "
             f"{VERSION} (a newer file needs a newer tinyformer)"
         )
+    try:
+        check_bounds(state, size)
+    except ValueError as e:
+        raise RunFileError(f"{path}: {e}") from None
     return state
 
 

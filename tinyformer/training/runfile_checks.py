@@ -22,9 +22,12 @@ import torch
 from tinyformer.model.shapes import KINDS, build_model
 from tinyformer.training.experiment import Experiment
 from tinyformer.training.history import EVAL_FIELDS, STEP_FIELDS, Series
+from tinyformer.training.runfile_digest import KEY, checksum
 
 FORMAT = "tinyformer-run"
-VERSION = 2  # 2: private torch RNG, training-set evaluations, embeddings in snapshots
+# 2: private torch RNG, training-set evaluations, embeddings in snapshots; 3: a checksum
+VERSION = 3
+CHECKSUMMED = 3  # the first version with a checksum
 SUFFIX = ".tfrun"
 MAX_SNAPSHOTS = 100_000
 ADAM_STATE = {"step", "exp_avg", "exp_avg_sq"}
@@ -37,6 +40,10 @@ MAX_MOMENT = 1e12
 
 class RunFileError(ValueError):
     """A file that is not a readable tinyformer run; the message names it and says why."""
+
+
+class RunFileNote(UserWarning):
+    """Something to know about a run file that still opens (an older format)."""
 
 
 class _Wrong(Exception):
@@ -130,6 +137,8 @@ def _check(state: dict) -> Experiment:
         "history",
         "snapshots",
     }
+    if state.get("version", 0) >= CHECKSUMMED:
+        keys.add(KEY)
     _dict(state, "the run", keys)
     try:
         experiment = Experiment.from_dict(state["experiment"])
@@ -145,6 +154,12 @@ def _check(state: dict) -> Experiment:
     _check_rng(state["rng"])
     _check_history(state["history"], state["version"])
     _check_snapshots(state["snapshots"], experiment, step)
+    if state["version"] >= CHECKSUMMED:  # last: what is wrong, if it can be said, says more
+        _need(
+            state[KEY] == checksum(state),
+            "its contents do not match its checksum: the file was changed or damaged "
+            "after it was saved",
+        )
     return experiment
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -91,6 +91,9 @@ class Trainer:
         self.snapshots = SnapshotLog()
         self.last_eval: EvalEvent | None = None
         self.last_train_eval: EvalEvent | None = None
+        # Asked between an evaluation's passes: yes gives it up (EvaluationStopped), so a
+        # long evaluation never outlasts a Ctrl-C. Nothing is recorded for it.
+        self.should_stop: Callable[[], bool] | None = None
         self.snapshots.add(self.snapshot())
 
     def _held_out(self, tc: TrainConfig) -> tuple[list[Example], str]:
@@ -181,9 +184,8 @@ class Trainer:
     def evaluate(self, examples: list[Example] | None = None, split: str = "") -> EvalEvent:
         """Held-out evaluation (or on `examples`); recorded in the history if held-out."""
         if examples is not None:
-            return evaluate(
-                self.model, self.task, examples, self.arch, self.step_count, split=split or "fresh"
-            )
+            return evaluate(self.model, self.task, examples, self.arch, self.step_count,
+                            split=split or "fresh", should_stop=self.should_stop)  # fmt: skip
         event = evaluate(
             self.model,
             self.task,
@@ -191,6 +193,7 @@ class Trainer:
             self.arch,
             self.step_count,
             split=self.heldout_split,
+            should_stop=self.should_stop,
         )
         self.history.add_eval(event)
         self.last_eval = event
@@ -200,9 +203,8 @@ class Trainer:
         """Exact match on training examples (tasks with a split only), recorded."""
         if not self.train_probe:
             return None
-        event = evaluate(
-            self.model, self.task, self.train_probe, self.arch, self.step_count, split="training"
-        )
+        event = evaluate(self.model, self.task, self.train_probe, self.arch, self.step_count,
+                         split="training", should_stop=self.should_stop)  # fmt: skip
         self.history.add_train_eval(event)
         self.last_train_eval = event
         return event
