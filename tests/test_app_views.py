@@ -64,6 +64,25 @@ def test_at_1024_by_700_every_tab_is_in_sight(window, qtbot):
         assert bar.tabRect(i).right() <= bar.width(), bar.tabText(i)
 
 
+@pytest.mark.parametrize("preset", ["copy", "induction-2-layers"])
+def test_the_window_fits_1024_pixels_with_both_panels_and_every_tab(window, qtbot, preset):
+    """The widest tab (Causes, with its rows of tokens) must not widen the window past a
+    1024-px screen with the settings and the lessons panels both open."""
+    window.state.load_preset(preset)
+    window.lessons_dock.show()
+    window.resize(1024, 700)
+    window.show()
+    window.state.set_settings("train", {"steps": 20})
+    train_to_end(qtbot, window)  # the Causes tab's rows of tokens are there now
+    window.tabs.setCurrentWidget(window.causes_view)
+    qtbot.waitUntil(lambda: window.causes_view.result is not None, timeout=WAIT_MS)
+    for i in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(i)
+        QApplication.processEvents()
+        assert window.minimumSizeHint().width() <= 1024, window.tabs.tabText(i)
+    assert window.width() == 1024
+
+
 def test_switching_a_head_off_keeps_the_window_size(window, qtbot):
     window.resize(1024, 700)
     train_to_end(qtbot, window)

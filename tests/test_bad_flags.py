@@ -3,6 +3,8 @@ the flag that does nothing, never a traceback and never a silent acceptance."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
 
@@ -47,8 +49,11 @@ def test_resume_refuses_a_device_or_threads_it_cannot_use(run_file, capsys, flag
     assert code == 2 and said in err
 
 
-@pytest.mark.parametrize("path", ["/proc/self/mem", "/proc/self/pagemap", "/dev/zero"])
+@pytest.mark.parametrize("path", ["/proc/self/mem", "/proc/self/pagemap", "/dev/zero", "fifo"])
 def test_system_files_are_not_examples_files(tmp_path, capsys, path):
+    if path == "fifo":
+        path = str(tmp_path / "lines.fifo")
+        os.mkfifo(path)
     out = str(tmp_path / "x.tfrun")
     code, err = _train(["--preset", "custom", *FAST, "--examples", path, "--out", out], capsys)
     assert code == 2 and path in err and ("system file" in err or "not a file" in err)
@@ -107,7 +112,6 @@ def test_a_long_evaluation_is_chunked_by_its_attention():
 
 def test_ctrl_c_during_a_long_final_evaluation_stops_within_a_second(tmp_path):
     """copy at length 256: its final evaluation takes minutes; Ctrl-C is honoured in it."""
-    import os
     import shutil
     import signal
     import subprocess

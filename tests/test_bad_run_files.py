@@ -228,10 +228,12 @@ def test_the_fuzzed_mutations_of_round_two_are_refused(tmp_path, state):
             load_run(_save(tmp_path, mutated, "fuzzed.tfrun"), device="cpu")
 
 
-def test_a_settings_path_that_is_a_fifo_is_skipped_at_launch(tmp_path):
+@pytest.mark.parametrize("kind", ["FIFO", "folder"])
+def test_a_settings_path_that_is_not_a_file_is_skipped_at_launch(tmp_path, kind):
     folder = tmp_path / "tinyformer"
     folder.mkdir()
-    os.mkfifo(folder / "tinyformer-explorer.conf")
+    target = folder / "tinyformer-explorer.conf"
+    os.mkfifo(target) if kind == "FIFO" else target.mkdir()
     code = textwrap.dedent("""
         from explorer.app import create_app
         app, window = create_app()
@@ -242,4 +244,4 @@ def test_a_settings_path_that_is_a_fifo_is_skipped_at_launch(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Settings not read" in done.stdout and "is a FIFO" in done.stdout
+    assert "Settings not read" in done.stdout and f"is a {kind}" in done.stdout

@@ -67,10 +67,11 @@ class CausesView(QWidget):
         self.sentence = QLabel(NO_RUN)
         self.sentence.setWordWrap(True)
         self.sentence.setObjectName("causesSentence")
-        # Room for three lines from the start: a sentence that changed its height with each
-        # result would lay the whole tab out again (its plot included) while patching runs.
+        # Room for four lines (a 1024-px window needs them) from the start: a sentence that
+        # changed its height with each result would lay the whole tab out again (its plot
+        # included) while patching runs.
         lines = self.sentence.fontMetrics().lineSpacing()
-        self.sentence.setFixedHeight(3 * lines + 4)
+        self.sentence.setFixedHeight(4 * lines + 4)
         self.sentence.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.busy = QLabel("")
         self.busy.setFixedWidth(self.busy.fontMetrics().horizontalAdvance("Measuring…") + 8)
@@ -83,13 +84,15 @@ class CausesView(QWidget):
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.grid.setSpacing(14)
         self.panels: dict[str, MapPanel] = {}
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.maps)
         self.bars = AttributionBars()
         self.qk, self.ov = MapPanel(), MapPanel()
-        circuits = QWidget()
-        column = QVBoxLayout(circuits)
+        # The circuits go under the maps, in the wide column (a map of vocab × vocab needs
+        # room); the bars have the narrow one to themselves.
+        left = QWidget()
+        left.setObjectName("causesColumn")
+        left.setStyleSheet("#causesColumn { background:white; }")
+        column = QVBoxLayout(left)
+        column.addWidget(self.maps)
         self.circuit_caption = QLabel("Click a head in a map to see its QK and OV circuits.")
         self.circuit_caption.setWordWrap(True)
         column.addWidget(self.circuit_caption)
@@ -101,32 +104,36 @@ class CausesView(QWidget):
         for panel in (self.qk, self.ov):
             panel.hide()  # until a head is clicked
         column.addStretch(1)
-        circuits_scroll = QScrollArea()
-        circuits_scroll.setWidgetResizable(True)
-        circuits_scroll.setWidget(circuits)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.bars)
-        side.addWidget(circuits_scroll)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(left)
         split = QSplitter()
-        split.addWidget(scroll)
-        split.addWidget(side)
-        split.setSizes([600, 400])
+        split.addWidget(self.scroll)
+        split.addWidget(self.bars)
+        split.setSizes([700, 300])
 
+        # The combo boxes show their whole text where there is room and give way on a
+        # narrow window (their lists still show whole names): the tab fits 1024 pixels
+        # beside both panels.
+        for box in (self.clean, self.metric_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # items come later
+            box.setMinimumWidth(box.fontMetrics().horizontalAdvance("held-out ex") + 40)
         top = QHBoxLayout()
         top.addWidget(QLabel("Clean:"))
         top.addWidget(self.clean)
         top.addWidget(self.typed, 1)
-        top.addWidget(QLabel("Metric:"))
-        top.addWidget(self.metric_box)
-        top.addWidget(self.busy)
         top.addWidget(self.export)
-        corrupt = QHBoxLayout()
-        corrupt.addWidget(self.source, 1)
-        corrupt.addWidget(self.other)
+        how = QHBoxLayout()
+        how.addWidget(QLabel("Metric:"))
+        how.addWidget(self.metric_box)
+        how.addWidget(self.other)
+        how.addWidget(self.busy)
+        how.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(corrupt)
+        layout.addLayout(how)
+        layout.addWidget(self.source)
         layout.addWidget(self.output)
         layout.addWidget(self.sentence)
         layout.addWidget(split, 1)
@@ -364,6 +371,10 @@ class CausesView(QWidget):
             CIRCUIT_CELL,
             at_least=0.0,
         )
+        # below the maps: scroll down to them, never sideways (the maps would go from sight)
+        self.scroll.widget().layout().activate()
+        bar = self.scroll.verticalScrollBar()
+        bar.setValue(min(bar.maximum(), self.circuit_caption.y()))
 
     def _hover_circuit(self, panel: MapPanel, q: int, k: int) -> None:
         value = float(panel.values()[q, k])

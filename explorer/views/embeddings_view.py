@@ -32,6 +32,7 @@ class EmbeddingsView(QWidget):
         self._frames: list[dict[str, np.ndarray]] = []
         self._axes: dict = {}  # the last frame's PCA axes, per part
         self._extent = 0.0  # the largest coordinate of any frame: one range for the run
+        self._range = None  # the range last set
         self._steps: list[int] = []
         self._drawn = None
         self.plot = pg.PlotWidget(background="w")
@@ -74,7 +75,8 @@ class EmbeddingsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
         layout.addLayout(row)
-        self.redraw = Redraw(self, self._draw)
+        # 4 frames a second: each one moves ~20 labels, painted in Python, GIL and all
+        self.redraw = Redraw(self, self._draw, interval_ms=250)
         lapse.moved.connect(lambda: self.refresh(force=True))
         state.live.run_replaced.connect(lambda _: self._reset())
         state.live.trained.connect(self.redraw.poke)
@@ -85,7 +87,7 @@ class EmbeddingsView(QWidget):
 
     def _reset(self) -> None:
         self.lapse.reset()
-        self._frames_key = self._drawn = None
+        self._frames_key = self._drawn = self._range = None
         self.redraw.poke()
 
     # frames -------------------------------------------------------------------------
@@ -169,7 +171,8 @@ class EmbeddingsView(QWidget):
             self.labels.append(item)
         for i, item in enumerate(self.labels):
             if i < len(names):
-                item.setText(names[i])
+                if item.toPlainText() != names[i]:  # a new text is laid out again: costly
+                    item.setText(names[i])
                 item.setPos(float(points[i][0]), float(points[i][1]))
                 item.show()
             else:
@@ -179,4 +182,6 @@ class EmbeddingsView(QWidget):
         """One range for the whole run, so that movement shows as movement."""
         if self._frames:
             r = self._extent * 1.1 or 1.0
-            self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)
+            if r != self._range:  # a new range lays the axes out again
+                self._range = r
+                self.plot.setRange(xRange=(-r, r), yRange=(-r, r), padding=0)

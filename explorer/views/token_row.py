@@ -46,7 +46,7 @@ class TokenRow(QWidget):
                 b = QPushButton(token)
                 b.setCheckable(True)
                 b.setFlat(False)
-                b.setMinimumWidth(28)
+                b.setMinimumWidth(20)  # 16 tokens still fit a 1024-px window
                 b.setMaximumWidth(64)
                 b.setToolTip(f"{self.tip} (position {i + 1}: '{token}')")
                 self.group.addButton(b, i)
