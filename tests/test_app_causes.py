@@ -65,8 +65,8 @@ def test_clicking_a_head_shows_its_circuits(window, qtbot):
     c = read.args[0]
     assert c.head == ("cross", 0, 1) and c.qk.shape == c.ov.shape == (10, 10)
     assert c.tokens == [str(i) for i in range(1, 11)]
-    assert "copying score" in view.circuit_caption.text()
-    assert view.qk.map.keys == c.tokens
+    assert "copying score" in view.circuit_panel.caption.text()
+    assert view.circuit_panel.qk.map.keys == c.tokens
 
 
 def test_a_head_switched_off_stays_off_in_every_measurement(window, qtbot):

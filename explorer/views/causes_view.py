@@ -33,11 +33,12 @@ from explorer.core.causes_ask import METRICS, CausesAsk
 from explorer.core.results import CausesResult, CircuitsResult, InputRefusal
 from explorer.core.status import Status
 from explorer.views.attention_grid import heads_named
+from explorer.views.causes_circuits import CircuitsPanel
 from explorer.views.causes_maps import KIND_NAMES, AttributionBars, MapPanel
 from explorer.views.token_row import TokenRow
 
 NO_RUN = "Train or step the model, then ask which part of it carries the answer."
-HEAD_CELL, STREAM_CELL, CIRCUIT_CELL = 40, 30, 18
+HEAD_CELL, STREAM_CELL = 40, 30
 
 
 class CausesView(QWidget):
@@ -47,7 +48,6 @@ class CausesView(QWidget):
         super().__init__(parent)
         self.state = state
         self.result: CausesResult | None = None
-        self.circuits: CircuitsResult | None = None
         self.last_draw_ms = 0.0
 
         self.clean = QComboBox()
@@ -85,7 +85,7 @@ class CausesView(QWidget):
         self.grid.setSpacing(14)
         self.panels: dict[str, MapPanel] = {}
         self.bars = AttributionBars()
-        self.qk, self.ov = MapPanel(), MapPanel()
+        self.circuit_panel = CircuitsPanel()
         # The circuits go under the maps, in the wide column (a map of vocab × vocab needs
         # room); the bars have the narrow one to themselves.
         left = QWidget()
@@ -93,16 +93,7 @@ class CausesView(QWidget):
         left.setStyleSheet("#causesColumn { background:white; }")
         column = QVBoxLayout(left)
         column.addWidget(self.maps)
-        self.circuit_caption = QLabel("Click a head in a map to see its QK and OV circuits.")
-        self.circuit_caption.setWordWrap(True)
-        column.addWidget(self.circuit_caption)
-        pair = QHBoxLayout()
-        pair.addWidget(self.qk)
-        pair.addWidget(self.ov)
-        pair.addStretch(1)
-        column.addLayout(pair)
-        for panel in (self.qk, self.ov):
-            panel.hide()  # until a head is clicked
+        column.addWidget(self.circuit_panel)
         column.addStretch(1)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
@@ -148,8 +139,7 @@ class CausesView(QWidget):
         self.source.chosen.connect(self._on_token)
         self.output.chosen.connect(self._on_position)
         self.export.clicked.connect(self.export_requested)
-        for panel in (self.qk, self.ov):
-            panel.cell_hovered.connect(lambda q, k, p=panel: self._hover_circuit(p, q, k))
+        self.circuit_panel.said.connect(self.hover.setText)
         live = state.live
         live.run_replaced.connect(self._on_run_replaced)
         live.causes_found.connect(self.show_result)
@@ -219,9 +209,8 @@ class CausesView(QWidget):
     # showing ------------------------------------------------------------------------------
 
     def _on_run_replaced(self, run) -> None:
-        self.result = self.circuits = None
-        self.qk.hide()
-        self.ov.hide()
+        self.result = None
+        self.circuit_panel.clear()
         self.clean.clear()
         for i in range(0 if run is None else min(run.held_out, 20)):
             self.clean.addItem(f"held-out example {i + 1}", i)
@@ -343,48 +332,16 @@ class CausesView(QWidget):
             kind = panel.name.split(".", 1)[1]
             self.state.live.read("circuits", (kind, q, k))
 
+    @property
+    def circuits(self) -> CircuitsResult | None:
+        return self.circuit_panel.circuits
+
     def show_circuits(self, c: CircuitsResult) -> None:
-        self.circuits = c
-        kind, layer, head = c.head
-        self.circuit_caption.setText(
-            f"<b>{KIND_NAMES[kind]}, layer {layer + 1}, head {head + 1}</b>, from its weights "
-            f"alone. OV copying score <b>{c.copying:.2f}</b> (chance {c.chance:.2f}): how "
-            "often a token, attended to, raises its own logit the most."
-        )
-        self.qk.show_values(
-            "qk",
-            "<b>QK</b>: query token (row) × key token (column)",
-            c.qk,
-            c.tokens,
-            c.tokens,
-            CIRCUIT_CELL,
-            at_least=0.0,
-        )
-        self.qk.show()
-        self.ov.show()
-        self.ov.show_values(
-            "ov",
-            "<b>OV</b>: attended token (row) × output logit (column)",
-            c.ov,
-            c.tokens,
-            c.tokens,
-            CIRCUIT_CELL,
-            at_least=0.0,
-        )
+        self.circuit_panel.show_circuits(c)
         # below the maps: scroll down to them, never sideways (the maps would go from sight)
         self.scroll.widget().layout().activate()
         bar = self.scroll.verticalScrollBar()
-        bar.setValue(min(bar.maximum(), self.circuit_caption.y()))
-
-    def _hover_circuit(self, panel: MapPanel, q: int, k: int) -> None:
-        value = float(panel.values()[q, k])
-        rows, cols = panel.rows, panel.cols
-        if panel is self.qk:
-            self.hover.setText(f"QK: query '{rows[q]}' → key '{cols[k]}': score {value:.3g}")
-        else:
-            self.hover.setText(
-                f"OV: attending to '{rows[q]}' adds {value:.3g} to the logit of '{cols[k]}'"
-            )
+        bar.setValue(min(bar.maximum(), self.circuit_panel.y()))
 
     # export -------------------------------------------------------------------------------
 
@@ -397,8 +354,7 @@ class CausesView(QWidget):
         pictures = [(n, p) for n, p in self.panels.items() if p.isVisible()]
         if self.bars.parts:
             pictures.append(("attribution", self.bars))
-        if self.circuits is not None:
-            pictures += [("qk", self.qk), ("ov", self.ov)]
+        pictures += self.circuit_panel.pictures()
         for name, picture in pictures:
             for suffix in (".png", ".svg", ".csv"):
                 target = f"{stem}-{name}{suffix}"
