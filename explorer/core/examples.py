@@ -7,11 +7,11 @@ checks find the task already made and parse nothing again.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from pathlib import Path
 
+from explorer.core.collector import held
 from explorer.core.results import ExamplesFailed, ExamplesProgress, ExamplesRead
 from tinyformer.tasks import TaskConfig, make_task
 from tinyformer.tasks.examples_file import read_examples_file
@@ -41,25 +41,18 @@ def load_examples(path: str, task: dict, cancel: threading.Event, emit) -> None:
 
         return report
 
-    # Millions of small objects would set off full garbage collections, each holding the
-    # interpreter (and so the GUI thread) for long; the survivors are frozen afterwards.
-    enabled = gc.isenabled()
-    gc.disable()
     text = None
-    try:
-        text = read_examples_file(path, progress("reading"))
-        task = {**task, "name": "custom", "text": text}
-        cfg = TaskConfig.from_dict(task)
-        examples = len(make_task(cfg, progress("checking")).data)
-    except Cancelled:
-        emit(ExamplesFailed(path, "", cancelled=True))
-        return
-    except ValueError as e:
-        where = "" if text is None else f"{name}: "  # the file's own checks name it
-        emit(ExamplesFailed(path, f"{where}{e}"))
-        return
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with held():
+        try:
+            text = read_examples_file(path, progress("reading"))
+            task = {**task, "name": "custom", "text": text}
+            cfg = TaskConfig.from_dict(task)
+            examples = len(make_task(cfg, progress("checking")).data)
+        except Cancelled:
+            emit(ExamplesFailed(path, "", cancelled=True))
+            return
+        except ValueError as e:
+            where = "" if text is None else f"{name}: "  # the file's own checks name it
+            emit(ExamplesFailed(path, f"{where}{e}"))
+            return
     emit(ExamplesRead(path, text, examples, task))

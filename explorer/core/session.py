@@ -14,6 +14,8 @@ import weakref
 from PySide6.QtCore import QObject, QThread, Signal
 
 from explorer.core import requests as rq
+from explorer.core import results as rs
+from explorer.core.collector import collect_and_freeze, gui_collector
 from explorer.core.run_model import RunModel
 from explorer.core.side_jobs import SideJobs
 from explorer.core.worker import TrainingWorker
@@ -39,6 +41,8 @@ class TrainingSession(QObject):
         self.worker.reported.connect(self._on_reported)
         live.requested.connect(self._on_requested)
         jobs.requested.connect(self._on_requested)
+        gui_collector().thread_started()  # no garbage is collected in the thread below
+        self._collected_for = True
         self.thread.start()
         self._warm_up.emit()
 
@@ -57,6 +61,8 @@ class TrainingSession(QObject):
         self._to_worker.emit(request)
 
     def _on_reported(self, report: object) -> None:
+        if isinstance(report, rs.WarmedUp):
+            collect_and_freeze()  # what torch loaded to get here lives as long as the app
         (self.jobs if isinstance(report, SideJobs.REPORTS) else self.live).apply(report)
 
     def shutdown(self) -> bool:
@@ -66,4 +72,8 @@ class TrainingSession(QObject):
         w.cancel_sweep.set()
         w.cancel_examples.set()
         self.thread.quit()
-        return self.thread.wait(SHUTDOWN_WAIT_MS)
+        ended = self.thread.wait(SHUTDOWN_WAIT_MS)
+        if ended and self._collected_for:
+            self._collected_for = False
+            gui_collector().thread_ended()
+        return ended

@@ -10,7 +10,6 @@ down one signal (`reported`) in the order made.
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 import traceback
@@ -121,9 +120,7 @@ class TrainingWorker(QObject):
             trainer = Trainer(tiny, device="cpu", threads=self.threads)
             trainer.step()
             inspect_examples(trainer.model, trainer.task, trainer.heldout[:1], trainer.arch)
-            del trainer
-            gc.collect()
-            gc.freeze()  # what torch loaded to get here lives as long as the app
+            del trainer  # collected and frozen in the GUI thread (collector.py says why)
             self.reported.emit(WarmedUp())
 
     # runs -----------------------------------------------------------------------------
