@@ -171,7 +171,8 @@ def test_embeddings_tab_draws_the_task_tokens(window, qtbot):
     view.refresh(force=True)
     x, _ = view.tokens.getData()
     assert len(x) == 11  # <bos> and the ten numbers: no untrained special tokens
-    assert view.labels[0].toPlainText() == "<bos>"
+    assert view.labels.names()[0] == "<bos>"
+    np.testing.assert_allclose(view.labels.points()[: len(x)], np.stack(view.tokens.getData(), 1))
     assert "step 5" in view.when.text()
 
 

@@ -21,6 +21,19 @@ FLAGS = ["--preset", "copy", "--threads", "1", "--d-model", "16", "--heads", "2"
          "--batch-size", "8"]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_not_ignored():
+    """A command started in the background (`cmd &` without job control) ignores SIGINT,
+    and so would every process it starts: here the commands must get Ctrl-C as from a
+    terminal. (A Python handler, unlike an ignored signal, is not inherited.)"""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        yield
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    else:
+        yield
+
+
 def _start(args: list[str], cwd) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([EXE, "train", *args], cwd=cwd, env=env, text=True,

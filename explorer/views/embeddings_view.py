@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.core.app_model import AppModel
+from explorer.views.point_labels import PointLabels
 from explorer.views.redraw import Redraw
 from explorer.views.time_lapse import TimeLapse
 from tinyformer.inspect.embeddings import pca_axes, project
@@ -45,7 +46,8 @@ class EmbeddingsView(QWidget):
                                             symbol="s")  # fmt: skip
         self.plot.addItem(self.tokens)
         self.plot.addItem(self.positions)
-        self.labels: list[pg.TextItem] = []
+        self.labels = PointLabels()
+        self.plot.addItem(self.labels, ignoreBounds=True)
         self.show_positions = QCheckBox("positions")
         self.show_positions.setChecked(True)
         self.show_positions.setToolTip("Also show the position encodings (orange squares)")
@@ -75,8 +77,7 @@ class EmbeddingsView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
         layout.addLayout(row)
-        # 4 frames a second: each one moves ~20 labels, painted in Python, GIL and all
-        self.redraw = Redraw(self, self._draw, interval_ms=250)
+        self.redraw = Redraw(self, self._draw, interval_ms=250)  # 4 frames a second
         lapse.moved.connect(lambda: self.refresh(force=True))
         state.live.run_replaced.connect(lambda _: self._reset())
         state.live.trained.connect(self.redraw.poke)
@@ -141,7 +142,7 @@ class EmbeddingsView(QWidget):
         if index < 0:
             self.tokens.clear()
             self.positions.clear()
-            self._label([], [])
+            self.labels.set_labels(np.zeros((0, 2)), [])
             self.when.setText("no snapshots yet")
             return
         frame = self._frames[index]
@@ -156,27 +157,13 @@ class EmbeddingsView(QWidget):
             names += [f"p{i + 1}" for i in range(len(pos))]
         else:
             self.positions.clear()
-        self._label(np.vstack(points), names)
         self._fix_range()
+        self.labels.set_labels(np.vstack(points), names)
         self.when.setText(f"step {self._steps[index]} ({index + 1} of {n})")
 
     def _vocab(self) -> list[str]:
         run = self.state.run
         return [] if run is None else [run.vocab[i] for i in run.shown_tokens]
-
-    def _label(self, points, names: list[str]) -> None:
-        while len(self.labels) < len(names):
-            item = pg.TextItem(color="#333", anchor=(0, 1))
-            self.plot.addItem(item)
-            self.labels.append(item)
-        for i, item in enumerate(self.labels):
-            if i < len(names):
-                if item.toPlainText() != names[i]:  # a new text is laid out again: costly
-                    item.setText(names[i])
-                item.setPos(float(points[i][0]), float(points[i][1]))
-                item.show()
-            else:
-                item.hide()
 
     def _fix_range(self) -> None:
         """One range for the whole run, so that movement shows as movement."""
