@@ -1,8 +1,9 @@
 """The app's figures: worker speed ÷ headless trainer, event-loop lateness, launch time.
 
 - steps/s inside the app's worker ÷ steps/s of the headless trainer: the same preset,
-  steps and torch threads; both include the preset's evaluations and snapshots. The app
-  shows the chosen view and redraws it as a user would see it.
+  steps and torch threads; both include the preset's evaluations and snapshots; the
+  headless speed is the mean of the runs just before and just after. The app shows the
+  chosen view and redraws it as a user would see it.
 - event-loop lateness while training: a 10 ms QTimer; lateness = time between firings
   minus 10 ms; p99 and max over the whole training. Measured in its own app run, since
   the probe is Python in the GUI thread and would slow the training it measures.
@@ -128,14 +129,19 @@ def main() -> None:
             "Compare",
         ],
     )
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
+    # Headless and app runs alternate (h a h a … h), and each app run is divided by the
+    # mean of the headless runs on either side: this machine's speed drifts by ±15% within
+    # minutes, and a ratio to one neighbour carries that drift.
     ratios, p99s, maxes = [], [], []
+    before = headless(args.preset, args.steps, args.threads)
     for _ in range(args.repeats):
-        h = headless(args.preset, args.steps, args.threads)
         a, _ = in_app(args.preset, args.steps, args.threads, args.tab, probe_on=False)
         _, late = in_app(args.preset, args.steps, args.threads, args.tab, probe_on=True)
+        after = headless(args.preset, args.steps, args.threads)
+        h, before = (before + after) / 2, after
         ratios.append(a / h)
         p99s.append(float(np.percentile(late, 99)))
         maxes.append(float(late.max()))
