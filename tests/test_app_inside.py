@@ -166,7 +166,7 @@ def test_embeddings_keep_their_axes_from_frame_to_frame():
 
 def test_embeddings_tab_draws_the_task_tokens(window, qtbot):
     _inside(window, qtbot)
-    window.tabs.setCurrentWidget(window.embeddings_view)
+    window.tabs.setCurrentWidget(window.embeddings_tab)
     view = window.embeddings_view
     view.refresh(force=True)
     x, _ = view.tokens.getData()

@@ -38,7 +38,7 @@ def test_round_trip_keeps_everything(saved):
 def test_file_carries_format_and_version(saved):
     _, path = saved
     state = read_state(path)
-    assert state["format"] == FORMAT and state["version"] == 3
+    assert state["format"] == FORMAT and state["version"] == 4
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_newer_version_and_damaged_contents(saved, tmp_path):
     trainer, _ = saved
     state = run_state(trainer)
     torch.save({**state, "version": 99}, tmp_path / "new.tfrun")
-    with pytest.raises(RunFileError, match="version 99; this tinyformer reads versions 1 to 3"):
+    with pytest.raises(RunFileError, match="version 99; this tinyformer reads versions 1 to 4"):
         load_run(tmp_path / "new.tfrun")
     torch.save({**state, "model": {}}, tmp_path / "bad.tfrun")
     with pytest.raises(RunFileError, match="the weights lack"):

@@ -1,5 +1,6 @@
 """LossView: training and held-out loss (left axis, optionally log), accuracies (right
-axis, 0..1). A gap between the two loss curves is overfitting, seen."""
+axis, 0..1). A gap between the two loss curves is overfitting, seen. A modular run adds
+its restricted and excluded loss (tinyformer.inspect.fourier), dashed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ TRAIN_ACC = "#17becf"  # cyan: apart from the held-out greens
 TRAIN_EXACT = "#9467bd"
 TOKEN_ACC = "#2ca02c"
 EXACT = "#d62728"
+RESTRICTED = "#8c564b"
+EXCLUDED = "#e377c2"
 FADED = (120, 120, 120, 70)
 READOUT_HINT = "Hover over the plot to read the values at a step."
 LOG_FLOOR = 1e-7  # a loss of exactly 0 is drawn here on the log axis, not dropped
@@ -47,6 +50,9 @@ class LossView(QWidget):
         self.loss.setDownsampling(auto=True, method="peak")
         self.loss.setClipToView(True)
         self.held_loss = item.plot(pen=pg.mkPen(HELD_LOSS, width=1))
+        dash = Qt.PenStyle.DashLine
+        self.restricted = item.plot(pen=pg.mkPen(RESTRICTED, width=2, style=dash))
+        self.excluded = item.plot(pen=pg.mkPen(EXCLUDED, width=2, style=dash))
         self.faded: list[pg.PlotDataItem] = []
 
         # accuracy on a second view box sharing the x axis
@@ -82,6 +88,14 @@ class LossView(QWidget):
         self.log_y.setChecked(True)
         self.log_y.toggled.connect(self._on_log_toggled)
         self._set_log(True)
+        self.fourier = QCheckBox("restricted / excluded loss")
+        self.fourier.setToolTip(
+            "A modular run's loss with its logits kept to the key Fourier frequencies "
+            "(restricted) and with them removed (excluded), on the training pairs"
+        )
+        self.fourier.setChecked(True)
+        self.fourier.setVisible(False)
+        self.fourier.toggled.connect(self._on_fourier_toggled)
         self.readout = QLabel(READOUT_HINT)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self._readout_run: int | None = None  # the run whose values the readout shows
@@ -90,6 +104,7 @@ class LossView(QWidget):
 
         bar = QHBoxLayout()
         bar.addWidget(self.readout, 1)
+        bar.addWidget(self.fourier)
         bar.addWidget(self.log_y)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -107,10 +122,10 @@ class LossView(QWidget):
     def plot_item(self):
         return self.plot.getPlotItem()
 
-    def _show_legend(self, split: bool, held_out: bool = True) -> None:
-        if (split, held_out) == getattr(self, "_legend_key", None):
+    def _show_legend(self, split: bool, held_out: bool = True, fourier: bool = False) -> None:
+        if (split, held_out, fourier) == getattr(self, "_legend_key", None):
             return  # rich text relays out the label: only when it changes
-        self._legend_key = (split, held_out)
+        self._legend_key = (split, held_out, fourier)
         # When training has seen every evaluated input, "held-out" would not be true.
         on = "held-out" if held_out else "evaluation"
         entries = [
@@ -120,6 +135,8 @@ class LossView(QWidget):
         ]
         if split:
             entries.append((TRAIN_EXACT, "━", "training examples exact"))
+        if fourier:
+            entries += [(RESTRICTED, "╍", "restricted loss"), (EXCLUDED, "╍", "excluded loss")]
         entries += [
             (TOKEN_ACC, "●", f"{on} token accuracy"),
             (EXACT, "■", f"{on} exact match (greedy)"),
@@ -149,9 +166,13 @@ class LossView(QWidget):
         total = self.state.settings["train"]["steps"] if run is None else run.experiment.train.steps
         self._draw_faded()
         history = run.history if run is not None else History()
+        modular = run is not None and run.experiment.task.name == "modular"
+        self.fourier.setVisible(modular)
+        fourier = modular and self.fourier.isChecked()
         self._show_legend(
             split=run is not None and not run.fresh and run.split != "training",
             held_out=run is None or not run.seen_in_training,
+            fourier=fourier,
         )
         steps, loss = history.steps["loss"].arrays()
         self.loss.setData(steps, self._y(loss))
@@ -159,14 +180,17 @@ class LossView(QWidget):
         if len(steps) == 0:
             self.hint.setPos(total / 2, 0.5)  # the middle of the (empty) plot
         held_x, held_y = history.evals["loss"].arrays()
-        self._set_ranges(
-            max(total, int(steps[-1]) if len(steps) else 0), np.concatenate([loss, held_y])
-        )
+        curves = [loss, held_y]
+        if fourier:
+            curves += [history.fourier[f].arrays()[1] for f in ("restricted_loss", "excluded_loss")]
+        self._set_ranges(max(total, int(steps[-1]) if len(steps) else 0), np.concatenate(curves))
         self.train_acc.setData(*history.steps["accuracy"].arrays())
         evals = (
             None if run is None else run.serial,
             history.evals["exact_match"].mark(),
             history.train_evals["exact_match"].mark(),
+            history.fourier["excluded_loss"].mark(),
+            fourier,
         )
         if evals != self._evals_drawn:  # symbols are costly: redo them only on new points
             self._evals_drawn = evals
@@ -174,6 +198,12 @@ class LossView(QWidget):
             self.token_acc.setData(*history.evals["token_accuracy"].arrays())
             self.exact.setData(*history.evals["exact_match"].arrays())
             self.train_exact.setData(*history.train_evals["exact_match"].arrays())
+            for curve, name in (
+                (self.restricted, "restricted_loss"),
+                (self.excluded, "excluded_loss"),
+            ):
+                x, y = history.fourier[name].arrays() if fourier else (np.zeros(0), np.zeros(0))
+                curve.setData(x, self._y(y))
 
     def _y(self, values: np.ndarray) -> np.ndarray:
         return for_log(values) if self.log_y.isChecked() else values
@@ -234,6 +264,11 @@ class LossView(QWidget):
         self._evals_drawn = None
         self.redraw.now()
 
+    def _on_fourier_toggled(self, _on: bool) -> None:
+        self._ranges = None
+        self._evals_drawn = None
+        self.redraw.now()
+
     def _on_mouse_moved(self, pos: QPointF) -> None:
         run = self.state.run
         vb = self.plot.getPlotItem().vb
@@ -248,6 +283,8 @@ class LossView(QWidget):
             ("training acc", run.history.steps["accuracy"], "{:.1%}"),
             (f"{on} exact", run.history.evals["exact_match"], "{:.1%}"),
             ("training exact", run.history.train_evals["exact_match"], "{:.1%}"),
+            ("restricted loss", run.history.fourier["restricted_loss"], "{:.4f}"),
+            ("excluded loss", run.history.fourier["excluded_loss"], "{:.4f}"),
         ):
             x, y = series.arrays()
             if len(x):

@@ -32,7 +32,7 @@ from explorer.views.attention_tab import AttentionTab
 from explorer.views.causes_view import CausesView
 from explorer.views.compare_view import CompareView
 from explorer.views.data_view import DataView
-from explorer.views.embeddings_view import EmbeddingsView
+from explorer.views.embeddings_tab import EmbeddingsTab
 from explorer.views.first_run import FirstRunHint
 from explorer.views.inside_view import InsideView
 from explorer.views.lessons_panel import LessonsPanel
@@ -81,7 +81,9 @@ class MainWindow(QMainWindow):
         self.predictions_view = PredictionsView(state)
         self.inside_view = InsideView(state)
         self.causes_view = CausesView(state)
-        self.embeddings_view = EmbeddingsView(state)
+        self.embeddings_tab = EmbeddingsTab(state)
+        self.embeddings_view = self.embeddings_tab.points
+        self.fourier_view = self.embeddings_tab.fourier
         self.data_view = DataView(state)
         self.compare_view = CompareView(state)
         self.tabs = QTabWidget()
@@ -91,7 +93,7 @@ class MainWindow(QMainWindow):
             (self.predictions_view, "Predictions"),
             (self.inside_view, "Inside"),
             (self.causes_view, "Causes"),
-            (self.embeddings_view, "Embeddings"),
+            (self.embeddings_tab, "Embeddings"),
             (self.data_view, "Batch"),
             (self.compare_view, "Compare"),
         ):

@@ -7,8 +7,9 @@ import json
 import random
 
 from tinyformer.cli.errors import UsageError, checked, user_input
-from tinyformer.cli.report import print_eval, say_note
+from tinyformer.cli.report import fourier_fields, print_eval, print_fourier, say_note
 from tinyformer.cli.training import cmd_train
+from tinyformer.inspect.fourier import fourier_measures
 from tinyformer.inspect.predictions import predict
 from tinyformer.model.limits import MAX_EVAL_EXAMPLES
 from tinyformer.presets import load_presets
@@ -38,6 +39,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         rng = random.Random(f"fresh examples, seed {args.seed}")
         examples, split = trainer.task.examples(rng, args.samples, trainer.arch), "fresh"
     event = trainer.evaluate(examples, split=split)
+    fourier = fourier_measures(trainer.model, trainer.task, trainer.arch)  # modular only
     if args.json:
         metrics = {
             "run": str(args.run),
@@ -49,6 +51,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "exact_match": event.exact_match,
             "token_accuracy": event.token_accuracy,
             "loss": event.loss,
+            **fourier_fields(fourier),
         }
         print(json.dumps(metrics))
     else:
@@ -58,6 +61,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
             "training": "training examples: none is held out",
         }[split]
         print_eval(event, f"{event.total} {where}, step {event.step}")
+        if fourier is not None:
+            print_fourier(fourier)
     return 0
 
 

@@ -55,14 +55,19 @@ class ModularTask(Task):
             self.train_set = tuple(e for a, b in self.train_set for e in self._both(a, b))
             self.held_out_set = tuple(e for a, b in self.held_out_set for e in self._both(a, b))
         else:
-            self.use_split([self._equation(a, b) for a in range(p) for b in range(p)])
+            self.use_split([self.equation(a, b) for a in range(p) for b in range(p)])
 
     def _both(self, a: int, b: int) -> tuple[Example, ...]:
-        return (self._equation(a, b),) if a == b else (self._equation(a, b), self._equation(b, a))
+        return (self.equation(a, b),) if a == b else (self.equation(a, b), self.equation(b, a))
 
-    def _equation(self, a: int, b: int) -> Example:
-        first, c = self.vocab.first_symbol, APPLY[self.cfg.operation](a, b, self.p)
-        return Example((first + a, self.op, first + b), (first + c,))
+    def answer(self, a: int, b: int) -> int:
+        """c = a op b mod p."""
+        return APPLY[self.cfg.operation](a, b, self.p)
+
+    def equation(self, a: int, b: int) -> Example:
+        """ "a op b = c" as tokens, as stored (before `view`)."""
+        first = self.vocab.first_symbol
+        return Example((first + a, self.op, first + b), (first + self.answer(a, b),))
 
     def sample(self, rng: random.Random, arch: str) -> Example:
         return rng.choice(self.train_set)
@@ -80,7 +85,7 @@ class ModularTask(Task):
         a, b = source[0] - first, source[2] - first
         if not (0 <= a < self.p and 0 <= b < self.p):
             return None
-        return self._equation(a, b)
+        return self.equation(a, b)
 
     def parse_input(self, text: str) -> list[int]:
         ids = super().parse_input(text)

@@ -88,9 +88,11 @@ class Series:
 
 STEP_FIELDS = ("loss", "accuracy", "lr", "grad_norm", "examples_per_s")
 EVAL_FIELDS = ("loss", "token_accuracy", "exact_match")
+# modular runs only (tinyformer.inspect.fourier), at each held-out evaluation
+FOURIER_FIELDS = ("fourier_fraction", "restricted_loss", "excluded_loss")
 
 
-PARTS = ("steps", "evals", "train_evals")
+PARTS = ("steps", "evals", "train_evals", "fourier")
 HistoryMark = dict[str, dict[str, Mark]]
 
 
@@ -106,12 +108,14 @@ class HistorySlice:
 
 class History:
     """Per-step and per-evaluation series, keyed by field name, x = step. `evals` are on
-    the held-out examples; `train_evals` on training examples (tasks with a split only)."""
+    the held-out examples; `train_evals` on training examples (tasks with a split only);
+    `fourier` the Fourier measures of modular runs."""
 
     def __init__(self) -> None:
         self.steps = {f: Series() for f in STEP_FIELDS}
         self.evals = {f: Series() for f in EVAL_FIELDS}
         self.train_evals = {f: Series() for f in EVAL_FIELDS}
+        self.fourier = {f: Series() for f in FOURIER_FIELDS}
 
     def add_step(self, event) -> None:
         for f in STEP_FIELDS:
@@ -124,6 +128,10 @@ class History:
     def add_train_eval(self, event) -> None:
         for f in EVAL_FIELDS:
             self.train_evals[f].append(event.step, getattr(event, f))
+
+    def add_fourier(self, step: int, measures) -> None:
+        for f in FOURIER_FIELDS:
+            self.fourier[f].append(step, getattr(measures, f))
 
     def mark(self) -> HistoryMark:
         return {part: {f: s.mark() for f, s in getattr(self, part).items()} for part in PARTS}
@@ -157,6 +165,8 @@ class History:
         h.evals = {f: Series.from_state(state["evals"][f]) for f in EVAL_FIELDS}
         if "train_evals" in state:  # run files of format 1 have none
             h.train_evals = {f: Series.from_state(state["train_evals"][f]) for f in EVAL_FIELDS}
+        if "fourier" in state:  # nor have formats 1 to 3 these
+            h.fourier = {f: Series.from_state(state["fourier"][f]) for f in FOURIER_FIELDS}
         return h
 
     def copy(self) -> History:
@@ -164,22 +174,26 @@ class History:
 
 
 def write_csv(history: History, path) -> None:
-    """One row per recorded step: training series, then held-out metrics (eval_*) and
-    training-set metrics (train_eval_*) where evaluated."""
+    """One row per recorded step: training series, then held-out metrics (eval_*),
+    training-set metrics (train_eval_*) and Fourier measures where evaluated."""
     import csv
 
     def points(series: dict[str, Series]) -> dict[str, dict[float, float]]:
         return {f: dict(zip(*map(list, s.arrays()), strict=True)) for f, s in series.items()}
 
-    parts = {
-        "": points(history.steps),
-        "eval_": points(history.evals),
-        "train_eval_": points(history.train_evals),
+    columns = {
+        prefix + name: values
+        for prefix, part in (
+            ("", history.steps),
+            ("eval_", history.evals),
+            ("train_eval_", history.train_evals),
+            ("", history.fourier if any(history.fourier.values()) else {}),
+        )
+        for name, values in points(part).items()
     }
-    xs = sorted(set().union(*(d.keys() for p in parts.values() for d in p.values())))
+    xs = sorted(set().union(*(d.keys() for d in columns.values())))
     with open(path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["step", *(prefix + name for prefix, p in parts.items() for name in p)])
+        out.writerow(["step", *columns])
         for x in xs:
-            row = [int(x)] + [p[name].get(x, "") for p in parts.values() for name in p]
-            out.writerow(row)
+            out.writerow([int(x)] + [d.get(x, "") for d in columns.values()])

@@ -21,12 +21,13 @@ import torch
 
 from tinyformer.model.shapes import KINDS, build_model
 from tinyformer.training.experiment import Experiment
-from tinyformer.training.history import EVAL_FIELDS, STEP_FIELDS, Series
+from tinyformer.training.history import EVAL_FIELDS, FOURIER_FIELDS, STEP_FIELDS, Series
 from tinyformer.training.runfile_digest import KEY, checksum
 
 FORMAT = "tinyformer-run"
-# 2: private torch RNG, training-set evaluations, embeddings in snapshots; 3: a checksum
-VERSION = 3
+# 2: private torch RNG, training-set evaluations, embeddings in snapshots; 3: a checksum;
+# 4: the Fourier measures in the history
+VERSION = 4
 CHECKSUMMED = 3  # the first version with a checksum
 SUFFIX = ".tfrun"
 MAX_SNAPSHOTS = 100_000
@@ -227,6 +228,8 @@ def _check_history(history: Any, version: int) -> None:
     parts = {"steps": STEP_FIELDS, "evals": EVAL_FIELDS}
     if version >= 2:
         parts["train_evals"] = EVAL_FIELDS
+    if version >= 4:
+        parts["fourier"] = FOURIER_FIELDS
     _dict(history, "the history", set(parts))
     for part, fields in parts.items():
         _dict(history[part], f"history.{part}", set(fields))

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from tinyformer.inspect.attention_view import attention_for
 from tinyformer.inspect.embeddings import embeddings_of
 from tinyformer.inspect.evaluation import evaluate
+from tinyformer.inspect.fourier import FourierMeasures, fourier_measures
 from tinyformer.model.shapes import build_model
 from tinyformer.tasks import make_task
 from tinyformer.tasks.batching import IGNORE, Example
@@ -182,7 +183,8 @@ class Trainer:
         )
 
     def evaluate(self, examples: list[Example] | None = None, split: str = "") -> EvalEvent:
-        """Held-out evaluation (or on `examples`); recorded in the history if held-out."""
+        """Held-out evaluation (or on `examples`); recorded in the history if held-out,
+        with the Fourier measures of a modular run."""
         if examples is not None:
             return evaluate(self.model, self.task, examples, self.arch, self.step_count,
                             split=split or "fresh", should_stop=self.should_stop)  # fmt: skip
@@ -197,7 +199,15 @@ class Trainer:
         )
         self.history.add_eval(event)
         self.last_eval = event
+        self.measure_fourier()
         return event
+
+    def measure_fourier(self) -> FourierMeasures | None:
+        """The Fourier measures now (modular runs only, else None), recorded."""
+        measures = fourier_measures(self.model, self.task, self.arch)
+        if measures is not None:
+            self.history.add_fourier(self.step_count, measures)
+        return measures
 
     def evaluate_training(self) -> EvalEvent | None:
         """Exact match on training examples (tasks with a split only), recorded."""
