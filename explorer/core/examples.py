@@ -13,6 +13,7 @@ from pathlib import Path
 
 from explorer.core.collector import held
 from explorer.core.results import ExamplesFailed, ExamplesProgress, ExamplesRead
+from explorer.core.switching import short_switches
 from tinyformer.tasks import TaskConfig, make_task
 from tinyformer.tasks.examples_file import read_examples_file
 
@@ -42,7 +43,7 @@ def load_examples(path: str, task: dict, cancel: threading.Event, emit) -> None:
         return report
 
     text = None
-    with held():
+    with held(), short_switches():  # the GUI thread waits little for each of its turns
         try:
             text = read_examples_file(path, progress("reading"))
             task = {**task, "name": "custom", "text": text}
